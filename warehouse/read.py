@@ -1,0 +1,68 @@
+"""The read path: a connection to the current read snapshot, reopened when a newer one is published.
+
+Never opens the file the writer writes. Checking for a new version is one small file read, so a
+query costs no connection set-up unless the warehouse changed.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from warehouse.db import snapshot_path, snapshot_version
+
+
+class Reader:
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.snapshots = self.home / "snapshots"
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        """The version of the newest published snapshot (0 when nothing was ingested yet)."""
+        return snapshot_version(self.snapshots)
+
+    def _connection(self) -> duckdb.DuckDBPyConnection | None:
+        version = self.version
+        if version == 0:
+            return None
+        with self._lock:
+            if self._con is None or version != self._version:
+                con = duckdb.connect(str(snapshot_path(self.snapshots, version)), read_only=True)
+                if self._con is not None:
+                    self._con.close()
+                self._con, self._version = con, version
+            return self._con.cursor()
+
+    def frame(self, sql: str, params: list | dict | None = None) -> pl.DataFrame | None:
+        """Run a query on the current snapshot; None when the warehouse is still empty."""
+        cur = self._connection()
+        if cur is None:
+            return None
+        try:
+            return cur.sql(sql, params=params).pl()
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+_readers: dict[Path, Reader] = {}
+
+
+def reader(home: Path) -> Reader:
+    """One shared Reader per warehouse home in this process."""
+    home = Path(home).resolve()
+    if home not in _readers:
+        _readers[home] = Reader(home)
+    return _readers[home]

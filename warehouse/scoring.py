@@ -1,0 +1,216 @@
+"""Scores a parsed results file against a suite, by the Open LLM Leaderboard's published method.
+
+``normalize(raw, baseline) = max(0, raw - baseline) / (1 - baseline) * 100``, applied per benchmark
+rule (see ``warehouse.benchmarks``):
+
+- ``mean_of_metrics`` (IFEval): the mean of the metrics of one task, normalized with ``baseline`` (0).
+- ``subtask_mean`` (BBH, MuSR): each subtask normalized with its own baseline (declared, else
+  1 / number of choices), then the unweighted mean. Its raw value is the unweighted mean of raw values.
+- ``group`` (GPQA, MMLU-Pro, MATH): the group's stored value, or where the file has none the
+  sample-weighted mean of its subtasks, normalized with ``baseline``.
+- ``raw`` (v1): the task's metric (or the unweighted mean of its ``<task>-*`` subtasks, MMLU) times 100.
+
+The average is the plain mean of the suite's benchmarks, None when one is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from warehouse.benchmarks import Benchmark, Suite
+from warehouse.formats import ParsedResults, ScoreRow
+
+RowKey = tuple[str, str, str]  # (task, metric, filter)
+
+# Which filter a metric is read under when a task reports several: lm-eval's default ("none") first,
+# then the usual answer-extraction filters of generation tasks.
+FILTER_PREFERENCE = ("none", "strict-match", "get-answer", "remove_whitespace", "flexible-extract")
+
+
+def normalize(raw: float, baseline: float = 0.0) -> float:
+    """The leaderboard's normalization: 0 at the random baseline, 100 at a perfect score."""
+    return max(0.0, raw - baseline) / (1.0 - baseline) * 100.0
+
+
+@dataclass
+class BenchmarkScore:
+    key: str
+    raw: float | None  # 0..1, as the contents table's "Raw" columns
+    normalized: float | None  # 0..100
+    tasks: list[str]  # the tasks read
+    missing: str | None = None  # why the score is None
+
+
+@dataclass
+class RunScores:
+    suite: str
+    benchmarks: dict[str, BenchmarkScore]
+    raw: dict[str, float | None]
+    normalized: dict[str, float | None]
+    average: float | None
+    normalized_by_row: dict[RowKey, float | None]
+    # group values the file lacked, rebuilt from subtasks (sample-weighted); to be stored like any row
+    aggregate_rows: list[ScoreRow] = field(default_factory=list)
+
+
+class _Rows:
+    """The parsed scores indexed by task and metric, with the filter chosen once per task/metric."""
+
+    def __init__(self, parsed: ParsedResults):
+        self.by_key: dict[RowKey, ScoreRow] = {(r.task, r.metric, r.filter): r for r in parsed.scores}
+        self.filters: dict[tuple[str, str], list[str]] = {}
+        for row in parsed.scores:
+            self.filters.setdefault((row.task, row.metric), []).append(row.filter)
+
+    def get(self, task: str, metric: str, preferred: str | None = None) -> ScoreRow | None:
+        filters = self.filters.get((task, metric))
+        if not filters:
+            return None
+        order = ((preferred,) if preferred else ()) + FILTER_PREFERENCE
+        chosen = next((f for f in order if f in filters), sorted(filters)[0])
+        return self.by_key[(task, metric, chosen)]
+
+
+def _leaves(group: str, parsed: ParsedResults, seen: frozenset[str] = frozenset()) -> list[str]:
+    """The leaf tasks under a group, following nested groups."""
+    leaves: list[str] = []
+    for task in parsed.group_subtasks.get(group, []):
+        if task in parsed.group_subtasks and task not in seen:
+            leaves.extend(_leaves(task, parsed, seen | {group}))
+        else:
+            leaves.append(task)
+    return leaves
+
+
+def _subtasks(benchmark: Benchmark, parsed: ParsedResults, rows: _Rows, separators: str = "_") -> list[str]:
+    if benchmark.subtasks:
+        return list(benchmark.subtasks)
+    if benchmark.task in parsed.group_subtasks:
+        return _leaves(benchmark.task, parsed)
+    tasks = dict.fromkeys(r.task for r in parsed.scores)
+    return [
+        t for t in tasks if t != benchmark.task and any(t.startswith(benchmark.task + s) for s in separators)
+    ]
+
+
+def _baseline(benchmark: Benchmark, task: str, parsed: ParsedResults) -> float | None:
+    if task in benchmark.baselines:
+        return benchmark.baselines[task]
+    choices = parsed.n_choices.get(task)
+    return 1.0 / choices if choices else None
+
+
+def _score_benchmark(
+    benchmark: Benchmark, parsed: ParsedResults, rows: _Rows, by_row: dict[RowKey, float | None]
+) -> tuple[BenchmarkScore, list[ScoreRow]]:
+    preferred = getattr(benchmark, "filter", None)  # a Benchmark may one day declare its filter
+    metric = benchmark.metrics[0]
+
+    def fail(reason: str, tasks: list[str] | None = None) -> tuple[BenchmarkScore, list[ScoreRow]]:
+        return BenchmarkScore(benchmark.key, None, None, tasks or [benchmark.task], reason), []
+
+    if benchmark.rule == "mean_of_metrics":
+        found = [rows.get(benchmark.task, m, preferred) for m in benchmark.metrics]
+        if any(row is None for row in found):
+            absent = [m for m, row in zip(benchmark.metrics, found, strict=True) if row is None]
+            return fail(f"{benchmark.task} has no {', '.join(absent)}")
+        values = [row.value for row in found if row]
+        for row in found:
+            if row:
+                by_row[(row.task, row.metric, row.filter)] = normalize(row.value, benchmark.baseline)
+        raw = sum(values) / len(values)
+        return BenchmarkScore(benchmark.key, raw, normalize(raw, benchmark.baseline), [benchmark.task]), []
+
+    if benchmark.rule == "subtask_mean":
+        subtasks = _subtasks(benchmark, parsed, rows)
+        if not subtasks:
+            return fail(f"no subtasks of {benchmark.task} in the file")
+        raws, normalized = [], []
+        for task in subtasks:
+            row = rows.get(task, metric, preferred)
+            if row is None:
+                return fail(f"{task} has no {metric}", subtasks)
+            baseline = _baseline(benchmark, task, parsed)
+            if baseline is None:
+                return fail(
+                    f"no baseline for {task}: not declared and its doc_to_choice is no list", subtasks
+                )
+            score = normalize(row.value, baseline)
+            by_row[(row.task, row.metric, row.filter)] = score
+            raws.append(row.value)
+            normalized.append(score)
+        return BenchmarkScore(
+            benchmark.key, sum(raws) / len(raws), sum(normalized) / len(normalized), subtasks
+        ), []
+
+    if benchmark.rule == "group":
+        aggregates: list[ScoreRow] = []
+        subtasks = _subtasks(benchmark, parsed, rows)
+        for task in subtasks:
+            row = rows.get(task, metric, preferred)
+            if row:
+                by_row[(row.task, row.metric, row.filter)] = normalize(row.value, benchmark.baseline)
+        group_row = rows.get(benchmark.task, metric, preferred)
+        if group_row is None:
+            found = [rows.get(task, metric, preferred) for task in subtasks]
+            if not subtasks or any(row is None for row in found):
+                return fail(f"{benchmark.task} has no {metric} and its subtasks cannot rebuild it", subtasks)
+            if any(row.n_samples is None for row in found if row):
+                return fail(
+                    f"{benchmark.task} has no {metric} and n-samples is missing for its subtasks", subtasks
+                )
+            total = sum(row.n_samples for row in found if row and row.n_samples)
+            value = sum(row.value * row.n_samples for row in found if row and row.n_samples) / total
+            filters = {row.filter for row in found if row}
+            group_row = ScoreRow(
+                benchmark.task, metric, filters.pop() if len(filters) == 1 else "none", value, None, total
+            )
+            aggregates.append(group_row)
+        score = normalize(group_row.value, benchmark.baseline)
+        by_row[(group_row.task, group_row.metric, group_row.filter)] = score
+        return BenchmarkScore(benchmark.key, group_row.value, score, [benchmark.task, *subtasks]), aggregates
+
+    if benchmark.rule == "raw":
+        row = rows.get(benchmark.task, metric, preferred)
+        if row is not None:
+            score = normalize(row.value, benchmark.baseline)
+            by_row[(row.task, row.metric, row.filter)] = score
+            return BenchmarkScore(benchmark.key, row.value, score, [benchmark.task]), []
+        subtasks = _subtasks(benchmark, parsed, rows, separators="-_")
+        found = [rows.get(task, metric, preferred) for task in subtasks]
+        if not subtasks or any(r is None for r in found):
+            return fail(f"{benchmark.task} has no {metric}", subtasks)
+        for r in found:
+            if r:
+                by_row[(r.task, r.metric, r.filter)] = normalize(r.value, benchmark.baseline)
+        raw = sum(r.value for r in found if r) / len(found)
+        return BenchmarkScore(benchmark.key, raw, normalize(raw, benchmark.baseline), subtasks), []
+
+    raise ValueError(
+        f"benchmark {benchmark.key!r} has unknown rule {benchmark.rule!r}: "
+        "accepted rules are mean_of_metrics, subtask_mean, group, raw"
+    )
+
+
+def score_run(parsed: ParsedResults, suite: Suite) -> RunScores:
+    """Score one parsed run against a suite's benchmarks."""
+    rows = _Rows(parsed)
+    by_row: dict[RowKey, float | None] = {(r.task, r.metric, r.filter): None for r in parsed.scores}
+    benchmarks: dict[str, BenchmarkScore] = {}
+    aggregates: list[ScoreRow] = []
+    for benchmark in suite.benchmarks:
+        score, rebuilt = _score_benchmark(benchmark, parsed, rows, by_row)
+        benchmarks[benchmark.key] = score
+        aggregates.extend(rebuilt)
+    normalized = {key: score.normalized for key, score in benchmarks.items()}
+    values = [v for v in normalized.values() if v is not None]
+    complete = bool(values) and len(values) == len(normalized)
+    return RunScores(
+        suite=suite.name,
+        benchmarks=benchmarks,
+        raw={key: score.raw for key, score in benchmarks.items()},
+        normalized=normalized,
+        average=sum(values) / len(values) if complete else None,
+        normalized_by_row=by_row,
+        aggregate_rows=aggregates,
+    )
