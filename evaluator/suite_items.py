@@ -48,7 +48,7 @@ ANTONYMS = (("hot", "cold"), ("big", "small"), ("fast", "slow"), ("happy", "sad"
 UNITS = (("minutes", "hours", 60), ("seconds", "minutes", 60), ("hours", "days", 24), ("days", "weeks", 7),
          ("months", "years", 12), ("centimetres", "metres", 100), ("grams", "kilograms", 1000))
 LOCATIONS = ("drawer", "shelf", "basket", "cupboard", "desk", "bag", "closet", "box")
-THINGS = ("keys", "book", "phone", "ring", "wallet", "letter", "scarf", "watch")
+THINGS = ("key", "book", "phone", "ring", "wallet", "letter", "scarf", "watch")
 WEAPONS = ("knife", "rope", "candlestick", "hammer", "poison")
 ROOMS = ("library", "kitchen", "garden", "cellar", "study")
 JOBS = (("cooking", "is a wonderful cook who makes every meal"),
@@ -297,7 +297,7 @@ INSTRUCTIONS: tuple[tuple[str, str, Callable[[random.Random], dict]], ...] = (
      "Highlight at least {num_highlights} sections in your answer with markdown, i.e. *highlighted section*.",
      lambda rng: {"num_highlights": rng.randint(1, 2)}),
     ("startend:end_checker",
-     "Finish your response with this exact phrase {end_phrase}. No other words should follow this phrase.",
+     'Finish your response with this exact phrase: "{end_phrase}". No other words should follow this phrase.',
      lambda rng: {"end_phrase": rng.choice(END_PHRASES)}),
     ("detectable_format:number_bullet_lists",
      "Your answer must contain exactly {num_bullets} bullet points. Use the markdown bullet points such as:"

@@ -151,7 +151,7 @@ class Writer:
             [
                 run_id, extra.get("request_id"), model_id, extra.get("sha") or parsed.sha,
                 extra.get("precision") or parsed.precision, extra.get("weight_type"), extra.get("model_type"),
-                extra.get("use_chat_template", parsed.chat_template), parsed.suite, parsed.lm_eval_version,
+                extra.get("use_chat_template", bool(parsed.chat_template)), parsed.suite, parsed.lm_eval_version,
                 parsed.transformers_version, json.dumps(parsed.raw.get("task_hashes") or {}),
                 _ts(extra.get("started_at")), _ts(extra.get("finished_at") or parsed.evaluated_at),
                 extra.get("duration_s"), extra.get("device"), extra.get("dtype"), extra.get("params_b"),

@@ -63,7 +63,7 @@ CREATE TABLE request_events (
     request_id VARCHAR NOT NULL,
     seq        INTEGER NOT NULL,
     status     VARCHAR NOT NULL,
-    at         TIMESTAMP,
+    changed_at TIMESTAMP,
     reason     VARCHAR,
     origin     VARCHAR,                     -- e.g. the dataset revision an imported status came from
     PRIMARY KEY (request_id, seq)
