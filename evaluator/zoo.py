@@ -110,7 +110,7 @@ TINY_MODELS: tuple[_TinySpec, ...] = (
 def _git(repo: Path, *args: str) -> str:
     """Run git in `repo` with a fixed identity, so no global git config is needed."""
     command = ["git", "-c", "user.name=llmboard zoo", "-c", "user.email=zoo@llmboard.invalid"]
-    command += ["-c", "commit.gpgsign=false", "-c", "core.bigFileThreshold=16m", *args]
+    command += ["-c", "commit.gpgsign=false", *args]
     done = subprocess.run(command, cwd=repo, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} failed in {repo}: {done.stderr.strip()}")
@@ -319,6 +319,7 @@ def convert_smollm2(dest: Path) -> list[str]:
     if work.exists():
         shutil.rmtree(work)
     _git_init(work)
+    _git(work, "config", "core.compression", "0")  # zlib on ~370 MB of weights costs ~25 s, saves ~20%
     model.save_pretrained(work)
     tokenizer.save_pretrained(work)  # keeps the chat template (written as chat_template.jinja)
     shutil.copyfile(gguf, work / SMOLLM2_GGUF)

@@ -24,7 +24,8 @@ def _print_frame(df, as_json: bool, columns: list[str] | None = None) -> None:
         return
     import polars as pl
 
-    with pl.Config(tbl_rows=200, tbl_cols=20, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
+    with pl.Config(tbl_rows=200, tbl_cols=20, fmt_str_lengths=60, tbl_width_chars=250,
+                   tbl_hide_dataframe_shape=True, float_precision=2):
         click.echo(df.select([c for c in (columns or df.columns) if c in df.columns]))
 
 
@@ -151,6 +152,86 @@ def demo_zoo(dest: Path, no_smollm2: bool) -> None:
 
     for m in build_zoo(dest, include_smollm2=not no_smollm2, progress=click.echo):
         click.echo(f"{m.model_id:45} {m.model_type:12} {len(m.shas)} commits  {m.path}")
+
+
+@main.group("import")
+def import_() -> None:
+    """Load the Open LLM Leaderboard's published files (folders are walked)."""
+
+
+def _run_import(kind: str, paths: tuple[str, ...]) -> None:
+    from tqdm import tqdm
+
+    from warehouse.ingest import Writer, walk
+
+    cfg = _config()
+    cfg.ensure_dirs()
+    suffixes = (".csv", ".parquet") if kind == "contents" else (".json",)
+    try:
+        files = walk(paths, suffixes)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    with Writer(cfg.home) as w, tqdm(total=len(files), unit="file", desc=f"importing {kind}",
+                                     disable=len(files) < 2) as bar:
+        if kind == "results":
+            report = w.import_results(files, progress=bar.update)
+        elif kind == "requests":
+            report = w.import_requests(files, progress=bar.update)
+        else:
+            from warehouse.ingest import ImportReport
+
+            report = ImportReport()
+            for f in files:
+                one = w.import_contents(f)
+                report.loaded += one.loaded
+                report.unchanged += one.unchanged
+                report.errors += one.errors
+                bar.update(1)
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    click.echo(f"{kind}: {report.summary()}")
+    if report.errors and not report.loaded and not report.unchanged:
+        sys.exit(1)
+
+
+@import_.command("requests")
+@click.argument("paths", nargs=-1, required=True)
+def import_requests(paths) -> None:
+    """Request files, v1 and v2 shapes."""
+    _run_import("requests", paths)
+
+
+@import_.command("results")
+@click.argument("paths", nargs=-1, required=True)
+def import_results(paths) -> None:
+    """Results files: lm-eval output (v2, with or without groups) and v1 lighteval files."""
+    _run_import("results", paths)
+
+
+@import_.command("contents")
+@click.argument("paths", nargs=-1, required=True)
+def import_contents(paths) -> None:
+    """The `contents` table as CSV or Parquet."""
+    _run_import("contents", paths)
+
+
+@main.group()
+def export() -> None:
+    """Write warehouse data in the leaderboard's published formats."""
+
+
+@export.command("contents")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--suite", default="leaderboard", show_default=True)
+def export_contents(out: Path, suite: str) -> None:
+    """The leaderboard's `contents` table (CSV, Parquet or JSON by OUT's suffix)."""
+    from warehouse.export import export_contents as do_export
+
+    try:
+        n = do_export(_config().home, out, suite=suite)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {n} rows to {out}")
 
 
 if __name__ == "__main__":

@@ -227,7 +227,9 @@ class Writer:
 
                     self._in_transaction(load)
                     report.loaded.append(str(path))
-                except (FormatError, json.JSONDecodeError, UnicodeDecodeError, duckdb.Error) as exc:
+                except FormatError as exc:
+                    report.errors.append(str(exc))
+                except (json.JSONDecodeError, UnicodeDecodeError, duckdb.Error) as exc:
                     report.errors.append(f"{path}: {exc}")
             if progress:
                 progress(1)
@@ -292,7 +294,9 @@ class Writer:
 
                     self._in_transaction(load)
                     report.loaded.append(str(path))
-                except (FormatError, json.JSONDecodeError, UnicodeDecodeError, duckdb.Error) as exc:
+                except FormatError as exc:
+                    report.errors.append(str(exc))
+                except (json.JSONDecodeError, UnicodeDecodeError, duckdb.Error) as exc:
                     report.errors.append(f"{path}: {exc}")
             if progress:
                 progress(1)
