@@ -78,8 +78,8 @@ class _TinySpec:
 
 
 TINY_MODELS: tuple[_TinySpec, ...] = (
-    _TinySpec("demo/tiny-llama-base", "pretrained", seed=100, license="apache-2.0"),
-    _TinySpec("demo/tiny-llama-deep", "pretrained", seed=200, license="mit", num_layers=4),
+    _TinySpec("demo/tiny-llama-base", "pretrained", 100, "apache-2.0"),
+    _TinySpec("demo/tiny-llama-deep", "pretrained", 200, "mit", num_layers=4),
     _TinySpec("demo/tiny-llama-instruct", "fine-tuned", 300, "apache-2.0", base_model="demo/tiny-llama-base"),
     _TinySpec(
         "demo/tiny-llama-math",
@@ -94,14 +94,15 @@ TINY_MODELS: tuple[_TinySpec, ...] = (
         "chat",
         500,
         "apache-2.0",
-        chat_template=True,
         base_model="demo/tiny-llama-base",
+        chat_template=True,
     ),
     _TinySpec(
-        "demo/tiny-llama-chat-dpo", "chat", 600, "mit", chat_template=True, base_model="demo/tiny-llama-chat"
+        "demo/tiny-llama-chat-dpo", "chat", 600, "mit", base_model="demo/tiny-llama-chat", chat_template=True
     ),
     _TinySpec("demo/tiny-llama-merge", "merge", 700, "apache-2.0", base_model="demo/tiny-llama-instruct"),
 )
+"""The tiny models of the demo: model id, type, seed, license; `seed * 1000 + n` seeds commit n."""
 
 
 # --- git ---------------------------------------------------------------------------------------
