@@ -30,7 +30,7 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; }
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/llmboard up --demo
+	$(VENV)/bin/llmboard up --demo --workers 2
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,7 @@ from evaluator.submit import Submission, submit
 from llmboard.cli import main
 from llmboard.ingestd import serve
 from llmboard.workers import run_worker
+from tests.conftest import REPO
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
@@ -49,3 +50,11 @@ def test_submit_evaluate_ingest_rank(cfg, redis_conn, tiny_repo):
     printed = json.loads(out.output)
     assert printed[0]["model_id"] == "demo/tiny-base"
     assert printed[0]["average"] == pytest.approx(row["average"])
+
+    # ... and the dashboard's leaderboard page shows it.
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "dashboard" / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert "demo/tiny-base" in shown.to_string()
