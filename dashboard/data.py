@@ -1,11 +1,18 @@
-"""The dashboard's access to the warehouse: cached per ingest version, so new results show up at once."""
+"""The dashboard's access to the warehouse: cached per ingest version, so new results show up at once.
+
+Every page calls `data.query("<warehouse.queries function>", ...)`; the cache key includes the
+warehouse's ingest version, so a newly published snapshot is read on the next rerun (no restart).
+Live request records (the queue) are read from the request store, uncached.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
+from evaluator.requests import Request, RequestStore
 from llmboard.settings import Config
 from warehouse import queries
 
@@ -23,19 +30,25 @@ def version() -> int:
     return queries.ingest_version(home())
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _rankings(version: int, home: Path, **filters):
-    return queries.rankings(home, **filters)
+@st.cache_data(show_spinner=False, max_entries=512)
+def _call(version: int, home: Path, name: str, args: tuple, kwargs: tuple):
+    return getattr(queries, name)(home, *args, **dict(kwargs))
 
 
-def rankings(**filters):
-    return _rankings(version(), home(), **filters)
+def query(name: str, *args, **kwargs):
+    """`warehouse.queries.<name>(home, *args, **kwargs)`, cached until the next ingest."""
+    return _call(version(), home(), name, args, tuple(sorted(kwargs.items())))
 
 
-@st.cache_data(show_spinner=False)
-def _suites(version: int, home: Path) -> list[str]:
-    return queries.available_suites(home)
+def rankings(**filters) -> pl.DataFrame:
+    return query("rankings", **filters)
 
 
 def suites() -> list[str]:
-    return _suites(version(), home())
+    return query("available_suites")
+
+
+def requests() -> list[Request]:
+    """Every live request record (PENDING, RUNNING with progress, FINISHED, FAILED), oldest first."""
+    folder = config().requests_dir
+    return RequestStore(folder).all() if folder.exists() else []

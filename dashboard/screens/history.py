@@ -1,0 +1,52 @@
+"""History: a model's scores across its commits, in one precision."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import data
+from warehouse.queries import benchmark_columns
+
+st.title("📈 Score history across commits")
+suites = data.suites()
+if not suites:
+    st.info("No results yet: submit a model (Submit page) and its runs will be charted here.")
+    st.stop()
+top = st.columns([1, 3, 1])
+suite = top[0].selectbox("Suite", suites)
+models = data.query("model_choices", suite)
+names = models["model_id"].to_list() if models.height else []
+wanted = st.query_params.get("model")
+model = top[1].selectbox("Model", names, index=names.index(wanted) if wanted in names else 0)
+precisions = models.filter(pl.col("model_id") == model)["precisions"].to_list()[0]
+precision = top[2].selectbox("Precision", precisions)
+
+runs = data.query("run_history", model, precision, suite=suite)
+if runs.height == 0:
+    st.info("This model has no runs in this precision yet.")
+    st.stop()
+keys = [(k, label) for k, label in benchmark_columns(suite) if k in runs.columns]
+fig = go.Figure()
+hover = "%{customdata[0]} · %{x|%Y-%m-%d %H:%M}<br>%{fullData.name}: %{y:.2f}<extra></extra>"
+for key, label in [*keys, ("average", "Average")]:
+    fig.add_trace(go.Scatter(
+        x=runs["finished_at"].to_list(), y=runs[key].to_list(), name=label, mode="lines+markers",
+        customdata=runs.select("short_sha").to_numpy(), hovertemplate=hover,
+        line={"width": 4 if key == "average" else 2, "dash": "solid" if key == "average" else "dot"}))
+fig.update_layout(title=f"{model} · {precision}", xaxis_title="evaluated", yaxis_title="score (normalized)",
+                  hovermode="closest")
+st.plotly_chart(fig, width="stretch")
+
+spread = (runs.group_by("sha").agg(pl.len().alias("runs"), (pl.col("average").max() - pl.col("average").min())
+                                   .alias("spread")).filter(pl.col("runs") > 1))
+if spread.height:
+    st.warning("Re-runs of the same commit: " + "; ".join(
+        f"{s[:7]} ran {n}× (average spread {d:.2f} points)" for s, n, d in spread.iter_rows()))
+table = runs.join(spread.select("sha", "spread"), on="sha", how="left").select(
+    pl.col("short_sha").alias("Sha"), pl.col("finished_at").alias("Evaluated"),
+    pl.col("attempt").alias("Run of sha"), pl.col("runs_of_sha").alias("Runs of sha"),
+    pl.col("spread").alias("Spread (avg)"), pl.col("average").alias("Average"),
+    *[pl.col(k).alias(label) for k, label in keys], pl.col("origin").alias("Origin"))
+st.dataframe(table, hide_index=True, width="stretch")

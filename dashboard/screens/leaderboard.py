@@ -1,0 +1,96 @@
+"""Leaderboard: who leads in my category."""
+
+from __future__ import annotations
+
+import io
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from dashboard import data
+from dashboard.views import BASE_COLUMNS, DEFAULT_COLUMNS, leaderboard_view
+from warehouse.queries import CATEGORIES, benchmark_columns
+from warehouse.search import SearchError
+
+MAX_ROWS = 1000  # rows sent to the browser; a bigger table makes the first render slow
+SEARCH_HELP = ("Separate names with ';' (a model matching any of them is shown), e.g. `llama; qwen`. "
+               "`Hub License: mit` keeps only that license, together with any names; order does not matter.")
+
+st.title("🏆 llmboard")
+suites = data.suites()
+if not suites:
+    st.info("No results yet. Submit a model on the Submit page, or run `llmboard submit <repo>`; "
+            "evaluated models appear here within seconds of finishing.")
+    st.stop()
+
+top = st.columns([2, 2, 4])
+suite = top[0].selectbox("Suite", suites)
+category = top[1].selectbox("Category", ["all", *CATEGORIES])
+search = top[2].text_input("Search", placeholder="llama; qwen; Hub License: mit", help=SEARCH_HELP)
+facets = data.query("leaderboard_facets", suite)
+max_params = float(facets["max_params"] or 0) or 1.0
+with st.expander("Filters and columns", expanded=False):
+    f = st.columns(4)
+    precision = f[0].selectbox("Precision", ["all", *facets["precisions"]])
+    weight_type = f[1].selectbox("Weight type", ["all", *facets["weight_types"]])
+    license = f[2].selectbox("License", ["all", *facets["licenses"]])
+    params = f[3].slider("#Params (B)", 0.0, max_params, (0.0, max_params))
+    t = st.columns(4)
+    show_flagged = t[0].toggle("Show flagged", value=False)
+    show_merged = t[1].toggle("Show merges", value=True)
+    show_moe = t[2].toggle("Show MoE", value=True)
+    raw = t[3].toggle("Raw scores", value=False, help="Raw benchmark values in percent instead of normalized scores")
+    c = st.columns([3, 3, 2])
+    benchmarks_all = benchmark_columns(suite)
+    labels = dict(benchmarks_all)
+    shown = c[0].multiselect("Benchmarks (the average covers these only)", list(labels), default=list(labels),
+                             format_func=labels.get)
+    columns = c[1].multiselect("Columns", list(BASE_COLUMNS), default=DEFAULT_COLUMNS, format_func=BASE_COLUMNS.get)
+    rank_mode = c[2].radio("Rank", ["within filter", "static"], horizontal=True)
+
+filters = dict(suite=suite, category=category, search=search or None, show_flagged=show_flagged,
+               show_merged=show_merged, show_moe=show_moe,
+               precision=None if precision == "all" else precision,
+               weight_type=None if weight_type == "all" else weight_type,
+               license=None if license == "all" else license,
+               params_min=params[0] if params[0] > 0 else None,
+               params_max=params[1] if params[1] < max_params else None)
+try:
+    board = data.rankings(**filters)
+except SearchError as exc:
+    st.error(str(exc))
+    st.stop()
+
+choices = data.query("model_choices", suite)
+all_models = choices["model_id"].to_list() if choices.height else []
+pins = st.multiselect("📌 Pinned models (stay on top)", all_models, key="pinned")
+pinned = data.rankings(suite=suite, show_flagged=True).filter(pl.col("model_id").is_in(pins)) if pins else None
+
+if board.height == 0 and not pins:
+    st.info("No model matches these filters. Clear the search or widen the filters.")
+    st.stop()
+bench = [(k, labels[k]) for k in shown]
+view = leaderboard_view(board, bench, columns=columns, raw=raw, rank_within_filter=rank_mode == "within filter",
+                        pinned=pinned)
+st.caption(f"{board.height} entries" + (f", {len(pins)} pinned" if pins else "")
+           + (f"; the table shows the first {MAX_ROWS:,}, the downloads hold all" if view.height > MAX_ROWS else ""))
+st.dataframe(view.head(MAX_ROWS), hide_index=True, width="stretch", key="board", column_config={
+    "Details": st.column_config.LinkColumn("Details", display_text="open", width="small"),
+    "📌": st.column_config.CheckboxColumn("📌", width="small"),
+    "Average ⬆️": st.column_config.NumberColumn(format="%.2f"),
+    **{label: st.column_config.NumberColumn(format="%.2f") for label in view.columns if label in labels.values()},
+})
+
+d = st.columns([1, 1, 4])
+d[0].download_button("Download CSV", view.drop("Details").write_csv().encode(), "leaderboard.csv", "text/csv")
+buf = io.BytesIO()
+view.drop("Details").write_parquet(buf)
+d[1].download_button("Download Parquet", buf.getvalue(), "leaderboard.parquet", "application/vnd.apache.parquet")
+
+n = st.slider("Top N in the chart", 5, 50, 15)
+top_n = view.head(n).with_columns(Entry=pl.format("{} ({})", "Model", "Precision") if "Precision" in view.columns
+                                   else pl.col("Model"))
+fig = px.bar(top_n, x="Average ⬆️", y="Entry", orientation="h", hover_data=["Rank"], title=f"Top {n} by average")
+fig.update_layout(yaxis={"categoryorder": "total ascending"}, height=max(300, 28 * top_n.height))
+st.plotly_chart(fig, width="stretch")

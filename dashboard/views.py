@@ -1,0 +1,72 @@
+"""Shaping query results for display: pure functions over frames, no Streamlit, no SQL."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from evaluator.requests import Request
+
+BASE_COLUMNS = {"model_id": "Model", "precision": "Precision", "model_type": "Type", "weight_type": "Weight type",
+                "params_b": "#Params (B)", "license": "Hub License", "sha": "Model sha", "n_runs": "Runs",
+                "finished_at": "Evaluated", "flagged": "Flagged"}
+DEFAULT_COLUMNS = ["model_id", "precision", "model_type", "params_b", "license"]
+
+
+def leaderboard_view(board: pl.DataFrame, benchmarks: list[tuple[str, str]], *, columns: list[str],
+                     raw: bool = False, rank_within_filter: bool = True, pinned: pl.DataFrame | None = None,
+                     link_prefix: str = "model?model=") -> pl.DataFrame:
+    """The table as shown: Rank, Model link, the chosen columns, the chosen benchmarks (normalized, or raw
+    in percent) and an average over only those benchmarks; pinned rows first, whatever the filter."""
+    keys = [k for k, _ in benchmarks]
+    if pinned is not None and pinned.height:
+        board = pl.concat([pinned.with_columns(pinned=pl.lit(True)),
+                           board.with_columns(pinned=pl.lit(False))], how="diagonal_relaxed")
+        board = board.unique(["model_id", "precision"], keep="first", maintain_order=True)
+    else:
+        board = board.with_columns(pinned=pl.lit(False))
+    score = {k: (pl.col(f"{k}_raw") * 100 if raw else pl.col(k)) for k in keys}
+    board = board.with_columns(**{f"_{k}": e for k, e in score.items()})
+    avg = pl.mean_horizontal([pl.col(f"_{k}") for k in keys]) if keys else pl.lit(None, dtype=pl.Float64)
+    board = board.with_columns(_average=avg)
+    if rank_within_filter:
+        board = board.with_columns(_rank=pl.col("_average").rank("min", descending=True).cast(pl.Int64))
+    else:
+        board = board.with_columns(_rank=pl.col("static_rank").cast(pl.Int64))
+    board = board.sort([pl.col("pinned"), pl.col("_average")], descending=[True, True], nulls_last=True)
+    out = {"Rank": pl.col("_rank"), "📌": pl.col("pinned"), "Model": pl.col("model_id"),
+           "Details": pl.lit(link_prefix) + pl.col("model_id")}
+    for c in columns:
+        if c in board.columns and c != "model_id":
+            out[BASE_COLUMNS.get(c, c)] = pl.col(c)
+    out["Average ⬆️"] = pl.col("_average")
+    for k, label in benchmarks:
+        out[f"{label} Raw" if raw else label] = pl.col(f"_{k}")
+    return board.select(**out)
+
+
+def queue_groups(requests: list[Request]) -> dict[str, list[Request]]:
+    groups: dict[str, list[Request]] = {s: [] for s in ("PENDING", "RUNNING", "FINISHED", "FAILED")}
+    for r in requests:
+        groups.setdefault(str(r.status), []).append(r)
+    groups["FINISHED"].sort(key=lambda r: r.submitted_time, reverse=True)
+    groups["FAILED"].sort(key=lambda r: r.submitted_time, reverse=True)
+    return groups
+
+
+def requests_frame(requests: list[Request]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"Model": r.model, "Precision": r.precision, "Revision": r.revision, "Sha": (r.sha or "")[:10],
+          "Type": r.model_type, "Weight type": r.weight_type, "Submitted": r.submitted_time,
+          "Request": r.request_id} for r in requests],
+        schema={k: pl.String for k in ("Model", "Precision", "Revision", "Sha", "Type", "Weight type",
+                                       "Submitted", "Request")})
+
+
+def deltas(scores: pl.DataFrame, reference: str) -> pl.DataFrame:
+    """Benchmark × precision table of normalized scores minus the reference precision's."""
+    wide = scores.pivot(on="precision", index="display", values="normalized", aggregate_function="first")
+    avg = scores.unique("precision").select("precision", "average").with_columns(display=pl.lit("Average"))
+    wide = pl.concat([wide, avg.pivot(on="precision", index="display", values="average")], how="diagonal_relaxed")
+    others = [c for c in wide.columns if c not in ("display", reference)]
+    return wide.select(pl.col("display").alias("Benchmark"), pl.col(reference).alias(f"{reference} (reference)"),
+                       *[(pl.col(c) - pl.col(reference)).alias(f"Δ {c}") for c in others])

@@ -1,0 +1,138 @@
+"""The main journey in a real browser: Chromium (Debian's) driven by Playwright, against `streamlit run`."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.fixture_warehouse import QUANTIZED_MODEL, build_fixture_warehouse
+from warehouse import queries
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = REPO / "test-output"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (`make browser` installs it)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_healthy(proc: subprocess.Popen, health: str, timeout_s: float = 60.0) -> None:
+    """Until Streamlit's health endpoint answers; fails at once if the server exits."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(health, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        try:
+            code = proc.wait(timeout=0.25)  # doubles as the pause between probes
+        except subprocess.TimeoutExpired:
+            continue
+        raise RuntimeError(f"streamlit exited with {code} before serving")
+    raise TimeoutError(f"streamlit did not answer {health} within {timeout_s}s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("browser") / "home"
+    build_fixture_warehouse(home)
+    port = free_port()
+    env = {**os.environ, "LLMBOARD_HOME": str(home), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_healthy(proc, f"http://127.0.0.1:{port}/_stcore/health")
+        yield f"http://127.0.0.1:{port}", home
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def test_leaderboard_search_model_and_quantization(server, browser):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
+    url, home = server
+    SHOTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.set_default_timeout(30_000)
+    board = queries.rankings(home, suite="offline")
+    leader = board.row(0, named=True)
+
+    # the leaderboard: the leader's model name and its average, as shown (two decimals), on screen
+    page.goto(url)  # the default page lives at the root
+    expect(page.get_by_role("heading", name="llmboard")).to_be_visible()
+    expect(page.get_by_text(f"{board.height} entries")).to_be_visible()
+    grid = page.locator(".stDataFrame, [data-testid=\"stDataFrame\"], [data-testid=\"stDataFrameResizable\"]").first
+    expect(grid).to_be_visible()
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    bar_label = page.locator(".js-plotly-plot .ytick text", has_text=leader["model_id"])
+    expect(bar_label.first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "leaderboard.png"), full_page=True)
+
+    # search with the FAQ syntax: only the matching models remain
+    box = page.get_by_role("textbox", name="Search")
+    box.fill("qwen; Hub License: apache-2.0")
+    box.press("Enter")
+    expected = queries.rankings(home, suite="offline", search="qwen; Hub License: apache-2.0")
+    expect(page.get_by_text(f"{expected.height} entries")).to_be_visible()
+    expect(page.locator(".js-plotly-plot .ytick text", has_text="demo/ft-qwen").first).to_be_visible()
+    expect(page.locator(".js-plotly-plot .ytick text", has_text="demo/chat-mistral")).to_have_count(0)
+    page.screenshot(path=str(SHOTS / "leaderboard-search.png"), full_page=True)
+
+    # a model's page: its runs and per-task scores
+    page.goto(f"{url}/model?model={QUANTIZED_MODEL}")
+    expect(page.get_by_role("heading", name=QUANTIZED_MODEL)).to_be_visible()
+    expect(page.get_by_text("Runs (9)")).to_be_visible()
+    expect(page.get_by_text("Per-task scores")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Requests \(\d+\)"))).to_be_visible()
+    page.screenshot(path=str(SHOTS / "model.png"), full_page=True)
+
+    # the quantization page: one bar group per precision, with the averages' deltas
+    page.goto(f"{url}/quantization")
+    expect(page.get_by_text("Difference from float32 (points)")).to_be_visible()
+    legend = page.locator(".js-plotly-plot .legendtext")
+    for precision in ("float32", "bfloat16", "4bit", "gguf"):
+        expect(legend.filter(has_text=re.compile(f"^{precision}$")).first).to_be_visible()
+    expect(page.get_by_text("Average against weight memory, every model")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "quantization.png"), full_page=True)
+    page.close()
