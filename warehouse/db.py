@@ -99,3 +99,8 @@ def publish_snapshot(warehouse: Path, snapshots: Path) -> int:
 
 def snapshot_path(snapshots: Path, version: int) -> Path:
     return snapshots / f"warehouse-{version}.duckdb"
+
+
+def raw_path(home: Path, raw_file: str) -> Path:
+    """The kept copy of an imported results file (``runs.raw_file`` is relative to LLMBOARD_HOME)."""
+    return Path(home) / raw_file

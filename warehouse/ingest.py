@@ -1,25 +1,57 @@
 """The one writer. Every write to the warehouse goes through a ``Writer``.
 
-A Writer holds the single-writer lock and a connection to ``warehouse.duckdb``; each file is loaded
-in its own transaction (all or nothing), and closing the Writer rebuilds the prebuilt leaderboard
-tables and publishes a new read snapshot.
+A Writer holds the single-writer lock and the only connection to ``warehouse.duckdb``. Each file is
+parsed, checked and scored in Python first, so a malformed file is rejected (named, with its field)
+before it touches the database. The rows of many good files are then inserted together, one
+transaction per batch, as Arrow frames (``INSERT INTO t SELECT * FROM frame``); when a batch fails the
+writer redoes it file by file, so only the culprit fails and no file is ever half-loaded.
+
+The imported results files themselves are kept content-addressed under ``LLMBOARD_HOME/raw/`` (the
+runs table stores the path), not as JSON inside the warehouse.
+
+The writer publishes a read snapshot when the session ends, and every few seconds during a long
+import, after refreshing the prebuilt leaderboard rows of the models the session touched.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from warehouse import db, leaderboard
 from warehouse.benchmarks import suite as suite_by_name
 from warehouse.formats import FormatError, ParsedResults, parse_request, parse_results, read_contents
 from warehouse.scoring import score_run
+
+BATCH_FILES = 256  # results files per insert transaction
+PUBLISH_EVERY_S = 2.0  # during a long import, publish a snapshot at most this often...
+PUBLISH_COST_SHARE = 0.1  # ...and spend at most this share of the import's time publishing
+
+_S, _F, _B, _T, _I = pa.string(), pa.float64(), pa.bool_(), pa.timestamp("us"), pa.int64()
+RUN_COLUMNS = {
+    "run_id": _S, "request_id": _S, "model_id": _S, "sha": _S, "precision": _S, "weight_type": _S,
+    "model_type": _S, "use_chat_template": _B, "suite": _S, "lm_eval_version": _S, "transformers_version": _S,
+    "task_hashes": _S, "started_at": _T, "finished_at": _T, "duration_s": _F, "device": _S, "dtype": _S,
+    "params_b": _F, "co2_kg": _F, "average": _F, "origin": _S, "source_file": _S, "bundle_path": _S,
+    "samples_file": _S, "raw_file": _S, "raw": _S,
+}
+SCORE_COLUMNS = {"run_id": _S, "benchmark": _S, "task": _S, "metric": _S, "filter": _S, "value": _F,
+                 "stderr": _F, "n_samples": _I, "normalized": _F}
+BENCHMARK_SCORE_COLUMNS = {"run_id": _S, "benchmark": _S, "raw": _F, "normalized": _F, "stderr": _F}
+MODEL_COLUMNS = {"model_id": _S, "license": _S, "params_b": _F, "architecture": _S, "model_type": _S,
+                 "weight_type": _S, "base_model": _S, "merged": _B, "moe": _B, "available_on_hub": _B,
+                 "hub_hearts": _I, "source": _S}
+FLAG_COLUMNS = {"flag_id": _S, "model_id": _S}
+SEEN_COLUMNS = {"content_sha": _S, "kind": _S, "path": _S}
 
 
 @dataclass
@@ -32,8 +64,26 @@ class ImportReport:
         return f"{len(self.loaded)} loaded, {len(self.unchanged)} unchanged, {len(self.errors)} failed"
 
 
+@dataclass
+class Load:
+    """Every row one file adds, built and checked before anything touches the database."""
+
+    label: str  # the file, for reports and errors
+    models: list[dict] = field(default_factory=list)
+    runs: list[tuple] = field(default_factory=list)
+    scores: list[tuple] = field(default_factory=list)
+    benchmark_scores: list[tuple] = field(default_factory=list)
+    flags: list[tuple] = field(default_factory=list)
+    seen: list[tuple] = field(default_factory=list)  # (content_sha, kind, path) for ingested_files
+
+
 def content_sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def raw_file_name(sha: str) -> str:
+    """Where a results file is kept, relative to LLMBOARD_HOME (see ``db.raw_path``)."""
+    return f"raw/{sha[:2]}/{sha}.json"
 
 
 def walk(paths: Iterable[str | Path], suffixes: tuple[str, ...] = (".json",)) -> list[Path]:
@@ -64,15 +114,81 @@ def _ts(value) -> datetime | None:
     return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
+def _frame(columns: dict[str, pa.DataType], rows: list[tuple]) -> pa.Table:
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    return pa.table({name: pa.array(col, type=kind) for (name, kind), col in zip(columns.items(), values, strict=True)})
+
+
+def _merge_models(loads: list[Load]) -> list[tuple]:
+    """One row per model; later non-empty values win (as ``upsert_model``)."""
+    merged: dict[str, dict] = {}
+    for load in loads:
+        for m in load.models:
+            into = merged.setdefault(m["model_id"], {})
+            into.update((k, v) for k, v in m.items() if v is not None)
+    return [tuple(m.get(c) for c in MODEL_COLUMNS) for m in merged.values()]
+
+
+def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, source_file: str,
+             raw_file: str | None, extra: dict | None = None) -> None:
+    """Score a parsed results file and add its model, run, score and benchmark rows to ``load``."""
+    extra = extra or {}
+    try:
+        suite = suite_by_name(parsed.suite)
+    except KeyError:
+        suite = None
+    scored = score_run(parsed, suite) if suite is not None else None
+    model_id = extra.get("model_id") or parsed.model
+    if not model_id:
+        raise FormatError(source_file, "model_name", "no model name found (model_name, config.model_name or "
+                                                     "config.model_args pretrained=...)")
+    load.models.append({
+        "model_id": model_id, "params_b": extra.get("params_b"), "model_type": extra.get("model_type"),
+        "weight_type": extra.get("weight_type"), "license": extra.get("license"),
+        "base_model": extra.get("base_model") or None, "source": extra.get("source"),
+        "architecture": extra.get("architecture"),
+    })
+    load.runs.append((
+        run_id, extra.get("request_id"), model_id, extra.get("sha") or parsed.sha,
+        extra.get("precision") or parsed.precision, extra.get("weight_type"), extra.get("model_type"),
+        extra.get("use_chat_template", bool(parsed.chat_template)), parsed.suite, parsed.lm_eval_version,
+        parsed.transformers_version, json.dumps(parsed.raw.get("task_hashes") or {}),
+        _ts(extra.get("started_at")), _ts(extra.get("finished_at") or parsed.evaluated_at),
+        extra.get("duration_s"), extra.get("device"), extra.get("dtype"), extra.get("params_b"),
+        extra.get("co2_kg"), scored.average if scored else None, origin, source_file,
+        extra.get("bundle_path"), extra.get("samples_file"), raw_file, None,
+    ))
+    benchmark_of = {t: b.key for b in scored.benchmarks.values() for t in b.tasks} if scored else {}
+    normalized = scored.normalized_by_row if scored else {}
+    seen: set[tuple[str, str, str]] = set()
+    for s in [*parsed.scores, *(scored.aggregate_rows if scored else [])]:
+        key = (s.task, s.metric, s.filter)
+        if key in seen:
+            continue
+        seen.add(key)
+        load.scores.append((run_id, benchmark_of.get(s.task), s.task, s.metric, s.filter, s.value, s.stderr,
+                            s.n_samples, normalized.get(key)))
+    if scored:
+        load.benchmark_scores.extend((run_id, b.key, b.raw, b.normalized, None) for b in scored.benchmarks.values())
+
+
 class Writer:
-    def __init__(self, home: Path, *, wait_message: str | None = "waiting for the ingest writer's lock..."):
+    def __init__(self, home: Path, *, wait_message: str | None = "waiting for the ingest writer's lock...",
+                 publish_every_s: float | None = PUBLISH_EVERY_S):
         self.home = Path(home)
         self.path = self.home / "warehouse.duckdb"
         self.samples_dir = self.home / "samples"
+        self.snapshots = self.home / "snapshots"
+        self.publish_every_s = publish_every_s
         self._wait_message = wait_message
         self._lock_cm = None
         self.con: duckdb.DuckDBPyConnection | None = None
         self.changed = False
+        self._rebuild_all = False
+        self._touched: set[str] = set()  # models whose leaderboard rows are stale
+        self._raw_dirs: set[Path] = set()
+        self._last_publish = time.monotonic()
+        self._publish_cost = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> Writer:
@@ -83,21 +199,47 @@ class Writer:
         except BaseException:
             self._lock_cm.__exit__(None, None, None)
             raise
-        first = db.snapshot_version(self.home / "snapshots") == 0
-        self.changed = first
+        first = db.snapshot_version(self.snapshots) == 0
+        self.changed = self._rebuild_all = first or not leaderboard.exists(self.con)
+        self._last_publish = time.monotonic()
         return self
 
     def __exit__(self, *exc) -> None:
         try:
             if self.changed:
-                leaderboard.rebuild(self.con)
-                self.con.execute("INSERT OR REPLACE INTO meta VALUES ('ingested_at', ?)", [datetime.now(UTC).isoformat()])
-                self.con.execute("CHECKPOINT")
+                self._refresh_read_tables()
             self.con.close()
             if self.changed:
-                db.publish_snapshot(self.path, self.home / "snapshots")
+                db.publish_snapshot(self.path, self.snapshots)
         finally:
             self._lock_cm.__exit__(*exc)
+
+    def _refresh_read_tables(self) -> None:
+        if self._rebuild_all:
+            leaderboard.rebuild(self.con)
+        elif self._touched:
+            leaderboard.rebuild(self.con, models=sorted(self._touched))
+        self._rebuild_all, self._touched = False, set()
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES ('ingested_at', ?)", [datetime.now(UTC).isoformat()])
+        self.con.execute("CHECKPOINT")
+
+    def publish(self) -> int:
+        """Refresh the leaderboard rows, checkpoint and publish a read snapshot now (mid-session)."""
+        started = time.monotonic()
+        self._refresh_read_tables()
+        version = db.publish_snapshot(self.path, self.snapshots)
+        self.changed = False
+        self._last_publish = time.monotonic()
+        self._publish_cost = self._last_publish - started
+        return version
+
+    def _maybe_publish(self) -> None:
+        """During a long import: publish every few seconds, at most ~10% of the time spent (0: every batch)."""
+        if self.publish_every_s is None or not self.changed:
+            return
+        wait = self.publish_every_s and max(self.publish_every_s, self._publish_cost / PUBLISH_COST_SHARE)
+        if time.monotonic() - self._last_publish >= wait:
+            self.publish()
 
     def _in_transaction(self, fn, *args):
         self.con.execute("BEGIN")
@@ -111,10 +253,90 @@ class Writer:
         return result
 
     def _seen(self, sha: str) -> bool:
-        return self.con.execute("SELECT 1 FROM ingested_files WHERE content_sha = ?", [sha]).fetchone() is not None
+        return self.con.execute("SELECT 1 FROM ingested_files WHERE content_sha = ?", [sha]).fetchall() != []
+
+    def _seen_among(self, shas: list[str]) -> set[str]:
+        if not shas:
+            return set()
+        rows = self.con.execute("SELECT content_sha FROM ingested_files WHERE content_sha IN (SELECT unnest(?))",
+                                [shas]).fetchall()
+        return {r[0] for r in rows}
 
     def _mark_seen(self, sha: str, kind: str, path: str) -> None:
         self.con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, now())", [sha, kind, path])
+
+    def _keep_raw(self, sha: str, data: bytes, source: Path | None = None) -> str:
+        """Keep the file's bytes content-addressed under LLMBOARD_HOME/raw/; returns the relative name.
+
+        A hard link to the source file where the filesystem allows (free), else a copy."""
+        name = raw_file_name(sha)
+        target = self.home / name
+        if target.parent not in self._raw_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._raw_dirs.add(target.parent)
+        if not target.exists():
+            tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
+            try:
+                if source is None:
+                    raise OSError
+                os.link(source, tmp)
+            except OSError:
+                tmp.write_bytes(data)
+            os.replace(tmp, target)
+        return name
+
+    # -- batched inserts -------------------------------------------------------------------------
+    def _insert(self, table: str, columns: dict[str, pa.DataType], rows: list[tuple], *,
+                select: str | None = None, suffix: str = "") -> None:
+        if not rows:
+            return
+        frame = _frame(columns, rows)
+        self.con.register("_frame", frame)
+        try:
+            cols = ", ".join(columns)
+            self.con.execute(f"INSERT INTO {table} {select or f'({cols}) SELECT {cols} FROM _frame'} {suffix}")
+        finally:
+            self.con.unregister("_frame")
+
+    def _write(self, loads: list[Load]) -> None:
+        """Insert the rows of these files (inside the caller's transaction)."""
+        models = _merge_models(loads)
+        cols = list(MODEL_COLUMNS)
+        sets = ", ".join(f"{c} = coalesce(excluded.{c}, models.{c})" for c in cols[1:])
+        self._insert("models", MODEL_COLUMNS, models,
+                     select=f"({', '.join(cols)}, updated_at) SELECT *, now() FROM _frame",
+                     suffix=f"ON CONFLICT (model_id) DO UPDATE SET {sets}, updated_at = now()")
+        runs = [r for load in loads for r in load.runs]
+        self._insert("runs", RUN_COLUMNS, runs,
+                     select=f"({', '.join(RUN_COLUMNS)}, ingested_at) SELECT *, now() FROM _frame")
+        self._insert("scores", SCORE_COLUMNS, [r for load in loads for r in load.scores])
+        self._insert("benchmark_scores", BENCHMARK_SCORE_COLUMNS, [r for load in loads for r in load.benchmark_scores])
+        self._insert("flags", FLAG_COLUMNS, [r for load in loads for r in load.flags],
+                     select="OR IGNORE SELECT flag_id, model_id, 'other', 'flagged on the Open LLM Leaderboard', "
+                            "'import', now(), 'open', NULL, NULL FROM _frame")
+        self._insert("ingested_files", SEEN_COLUMNS, [r for load in loads for r in load.seen],
+                     select="SELECT *, now() FROM _frame")
+        self._touched.update(m[0] for m in models)
+
+    def _commit(self, loads: list[Load], report: ImportReport | None = None) -> None:
+        """One transaction for the batch; if it fails, one per file, so only the culprit fails.
+
+        Without a report, a failure is raised (a single file whose caller wants the error)."""
+        if not loads:
+            return
+        try:
+            self._in_transaction(self._write, loads)
+        except (duckdb.Error, pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
+            if report is None:
+                raise
+            if len(loads) == 1:
+                report.errors.append(f"{loads[0].label}: {exc}")
+                return
+            for load in loads:
+                self._commit([load], report)
+            return
+        if report is not None:
+            report.loaded.extend(load.label for load in loads)
 
     # -- models ----------------------------------------------------------------------------------
     def upsert_model(self, model_id: str, **fields) -> None:
@@ -128,79 +350,36 @@ class Writer:
             f"ON CONFLICT (model_id) DO UPDATE SET {sets}, updated_at = now()",
             [model_id, *values],
         )
+        self._touched.add(model_id)
 
     # -- runs ------------------------------------------------------------------------------------
-    def _insert_run(self, parsed: ParsedResults, *, run_id: str, origin: str, source_file: str,
-                    extra: dict | None = None) -> None:
-        extra = extra or {}
-        try:
-            suite = suite_by_name(parsed.suite)
-        except KeyError:
-            suite = None
-        scored = score_run(parsed, suite) if suite is not None else None
-        model_id = extra.get("model_id") or parsed.model
-        self.upsert_model(model_id, params_b=extra.get("params_b"), model_type=extra.get("model_type"),
-                          weight_type=extra.get("weight_type"), license=extra.get("license"),
-                          base_model=extra.get("base_model") or None, source=extra.get("source"),
-                          architecture=extra.get("architecture"))
-        self.con.execute(
-            "INSERT INTO runs (run_id, request_id, model_id, sha, precision, weight_type, model_type, use_chat_template,"
-            " suite, lm_eval_version, transformers_version, task_hashes, started_at, finished_at, duration_s, device,"
-            " dtype, params_b, co2_kg, average, origin, source_file, bundle_path, samples_file, raw, ingested_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [
-                run_id, extra.get("request_id"), model_id, extra.get("sha") or parsed.sha,
-                extra.get("precision") or parsed.precision, extra.get("weight_type"), extra.get("model_type"),
-                extra.get("use_chat_template", bool(parsed.chat_template)), parsed.suite, parsed.lm_eval_version,
-                parsed.transformers_version, json.dumps(parsed.raw.get("task_hashes") or {}),
-                _ts(extra.get("started_at")), _ts(extra.get("finished_at") or parsed.evaluated_at),
-                extra.get("duration_s"), extra.get("device"), extra.get("dtype"), extra.get("params_b"),
-                extra.get("co2_kg"), scored.average if scored else None, origin, source_file,
-                extra.get("bundle_path"), extra.get("samples_file"), json.dumps(parsed.raw, default=str),
-            ],
-        )
-        rows = []
-        benchmark_of = {t: b.key for b in scored.benchmarks.values() for t in b.tasks} if scored else {}
-        for s in [*parsed.scores, *(scored.aggregate_rows if scored else [])]:
-            norm = scored.normalized_by_row.get((s.task, s.metric, s.filter)) if scored else None
-            rows.append((run_id, benchmark_of.get(s.task), s.task, s.metric, s.filter, s.value, s.stderr,
-                         s.n_samples, norm))
-        if rows:
-            self.con.executemany("INSERT OR IGNORE INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        if scored:
-            self.con.executemany(
-                "INSERT INTO benchmark_scores VALUES (?, ?, ?, ?, ?)",
-                [(run_id, b.key, b.raw, b.normalized, getattr(b, "stderr", None)) for b in scored.benchmarks.values()],
-            )
-
     def ingest_bundle(self, bundle: Path) -> bool:
         """Load one of our workers' result bundles; False when it was loaded before."""
         bundle = Path(bundle)
         results_bytes = (bundle / "results.json").read_bytes()
-        run_id = content_sha(results_bytes)[:32]
+        sha = content_sha(results_bytes)
+        run_id = sha[:32]
         if self._seen(run_id):
             return False
         run = json.loads((bundle / "run.json").read_text())
         request = json.loads((bundle / "request.json").read_text())
         parsed = parse_results(json.loads(results_bytes), source_file=str(bundle / "results.json"))
         samples = sorted(bundle.glob("samples_*.jsonl"))
-
-        def load() -> None:
-            samples_file = self._write_samples(run_id, samples) if samples else None
-            self._insert_run(parsed, run_id=run_id, origin="worker", source_file=str(bundle / "results.json"), extra={
-                "request_id": request["request_id"], "model_id": request["model"], "sha": request["sha"],
-                "precision": request["precision"], "weight_type": request["weight_type"],
-                "model_type": request["model_type"], "use_chat_template": request["use_chat_template"],
-                "params_b": request.get("params"), "license": request.get("license") or None,
-                "base_model": request.get("base_model"), "source": request.get("source"),
-                "architecture": request.get("architectures") or None,
-                "started_at": run.get("started_at"), "finished_at": run.get("finished_at"),
-                "duration_s": run.get("duration_s"), "device": run.get("device"), "dtype": run.get("dtype"),
-                "bundle_path": str(bundle), "samples_file": samples_file,
-            })
-            self._mark_seen(run_id, "bundle", str(bundle))
-
-        self._in_transaction(load)
+        samples_file = self._write_samples(run_id, samples) if samples else None
+        load = Load(str(bundle), seen=[(run_id, "bundle", str(bundle))])
+        run_rows(parsed, load, run_id=run_id, origin="worker", source_file=str(bundle / "results.json"),
+                 raw_file=self._keep_raw(sha, results_bytes), extra={
+                     "request_id": request["request_id"], "model_id": request["model"], "sha": request["sha"],
+                     "precision": request["precision"], "weight_type": request["weight_type"],
+                     "model_type": request["model_type"], "use_chat_template": request["use_chat_template"],
+                     "params_b": request.get("params"), "license": request.get("license") or None,
+                     "base_model": request.get("base_model"), "source": request.get("source"),
+                     "architecture": request.get("architectures") or None,
+                     "started_at": run.get("started_at"), "finished_at": run.get("finished_at"),
+                     "duration_s": run.get("duration_s"), "device": run.get("device"), "dtype": run.get("dtype"),
+                     "bundle_path": str(bundle), "samples_file": samples_file,
+                 })
+        self._commit([load])
         return True
 
     def _write_samples(self, run_id: str, files: list[Path]) -> str:
@@ -210,29 +389,55 @@ class Writer:
         self.samples_dir.mkdir(parents=True, exist_ok=True)
         return str(write_samples_parquet(run_id, files, self.samples_dir))
 
+    def _results_load(self, path: Path, data: bytes, sha: str) -> Load:
+        """Parse, check and score one results file; raises on anything malformed (nothing written yet)."""
+        try:
+            parsed = parse_results(json.loads(data), source_file=str(path))
+        except RecursionError as exc:
+            raise FormatError(path, "(document)", "nested too deeply") from exc
+        load = Load(str(path), seen=[(sha, "results", str(path))])
+        run_rows(parsed, load, run_id=sha[:32], origin="results-file", source_file=str(path),
+                 raw_file=raw_file_name(sha))
+        self._keep_raw(sha, data, path)  # only once the file proved good
+        return load
+
     def import_results(self, paths: Iterable[Path], progress=None) -> ImportReport:
+        """Load lm-eval / lighteval results files; one transaction per batch of files (see ``_commit``)."""
         report = ImportReport()
-        for path in paths:
-            data = Path(path).read_bytes()
-            sha = content_sha(data)
-            if self._seen(sha):
-                report.unchanged.append(str(path))
-            else:
+        paths = [Path(p) for p in paths]
+        for start in range(0, len(paths), BATCH_FILES):
+            chunk = []
+            for path in paths[start:start + BATCH_FILES]:
                 try:
-                    parsed = parse_results(json.loads(data), source_file=str(path))
-
-                    def load(parsed=parsed, sha=sha, path=path) -> None:
-                        self._insert_run(parsed, run_id=sha[:32], origin="results-file", source_file=str(path))
-                        self._mark_seen(sha, "results", str(path))
-
-                    self._in_transaction(load)
-                    report.loaded.append(str(path))
-                except FormatError as exc:
-                    report.errors.append(str(exc))
-                except (json.JSONDecodeError, UnicodeDecodeError, duckdb.Error) as exc:
+                    data = path.read_bytes()
+                except OSError as exc:
                     report.errors.append(f"{path}: {exc}")
-            if progress:
-                progress(1)
+                    chunk.append((path, None, None))
+                    continue
+                chunk.append((path, data, content_sha(data)))
+            seen = self._seen_among([sha for _, _, sha in chunk if sha])
+            loads: list[Load] = []
+            for path, data, sha in chunk:
+                if data is None:
+                    pass
+                elif sha in seen:
+                    report.unchanged.append(str(path))
+                else:
+                    seen.add(sha)
+                    try:
+                        load = self._results_load(path, data, sha)
+                    except FormatError as exc:
+                        report.errors.append(str(exc))
+                    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                        report.errors.append(f"{path}: not valid JSON: {exc}")
+                    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                        report.errors.append(f"{path}: {type(exc).__name__}: {exc}")
+                    else:
+                        loads.append(load)
+                if progress:
+                    progress(1)
+            self._commit(loads, report)
+            self._maybe_publish()
         return report
 
     # -- requests --------------------------------------------------------------------------------
@@ -304,7 +509,8 @@ class Writer:
 
     # -- contents --------------------------------------------------------------------------------
     def import_contents(self, path: Path, progress=None) -> ImportReport:
-        from warehouse.contents_import import load_contents
+        """The leaderboard's `contents` table: the whole file in one transaction."""
+        from warehouse.contents_import import contents_load
 
         report = ImportReport()
         data = Path(path).read_bytes()
@@ -314,14 +520,12 @@ class Writer:
             return report
         try:
             frame = read_contents(Path(path))
-        except (FormatError, OSError) as exc:
+            load = contents_load(self, frame, source_file=str(path))
+        except (FormatError, OSError, ValueError, TypeError) as exc:
             report.errors.append(f"{path}: {exc}")
             return report
-
-        def load() -> None:
-            load_contents(self, frame, source_file=str(path), progress=progress)
-            self._mark_seen(sha, "contents", str(path))
-
-        self._in_transaction(load)
-        report.loaded.append(str(path))
+        load.seen.append((sha, "contents", str(path)))
+        self._commit([load], report)
+        if progress:
+            progress(len(load.runs))
         return report

@@ -44,7 +44,7 @@ TASKS: tuple[OfflineTask, ...] = (
     _gen("llmb_math_sequences", "math", "exact_match", 25),
     _mc("llmb_gpqa_sequences", "gpqa", "acc_norm", 4, 25),
     _mc("llmb_gpqa_antonyms", "gpqa", "acc_norm", 4, 25),
-    _mc("llmb_gpqa_units", "gpqa", "acc_norm", 4, 25),
+    _mc("llmb_gpqa_past_tense", "gpqa", "acc_norm", 4, 25),
     _mc("llmb_mmlu_pro", "mmlu_pro", "acc", 10, 50),
     _mc("llmb_musr_murder_mysteries", "musr", "acc_norm", 2, 25),
     _mc("llmb_musr_object_placements", "musr", "acc_norm", 5, 25),

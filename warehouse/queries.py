@@ -99,3 +99,275 @@ def rankings(
         sql += " LIMIT ?"
         params.append(int(limit))
     return _frame(home, sql, params)
+
+
+# -- dashboard queries (leaderboard facets, precisions, model page, samples, flags) ----------------------
+
+BYTES_PER_PARAM = {"float32": 4.0, "bfloat16": 2.0, "float16": 2.0, "8bit": 1.0, "4bit": 0.5, "gguf": 0.5625}
+
+
+def leaderboard_facets(home: Path, suite: str) -> dict:
+    """The values the leaderboard's filters offer for a suite: precisions, weight types, licenses, largest size."""
+    df = _frame(home, "SELECT list(DISTINCT precision ORDER BY precision) AS precisions, "
+                      "list(DISTINCT weight_type ORDER BY weight_type) AS weight_types, "
+                      "list(DISTINCT license ORDER BY license) AS licenses, max(params_b) AS max_params "
+                      "FROM leaderboard WHERE suite = ?", [suite])
+    if df.height == 0:
+        return {"precisions": [], "weight_types": [], "licenses": [], "max_params": None}
+    row = df.row(0, named=True)
+    return {k: ([x for x in v if x is not None] if isinstance(v, list) else v) for k, v in row.items()}
+
+
+def model_choices(home: Path, suite: str | None = None) -> pl.DataFrame:
+    """Every evaluated model with its precisions (latest entries), for pickers."""
+    where, params = ("WHERE suite = ?", [suite]) if suite else ("", [])
+    return _frame(home, f"SELECT model_id, list(DISTINCT precision ORDER BY precision) AS precisions, "
+                        f"max(average) AS best FROM leaderboard {where} GROUP BY model_id ORDER BY model_id", params)
+
+
+def run_history(home: Path, model: str, precision: str, suite: str | None = None) -> pl.DataFrame:
+    """Every run of a model in one precision, oldest first: one column per benchmark (normalized) and the
+    average, with the commit's first finish time and the run's attempt number within its sha."""
+    suite = suite or default_suite(home)
+    keys = [k for k, _ in benchmark_columns(suite or "")]
+    pivots = "".join(f", max(b.normalized) FILTER (WHERE b.benchmark = '{k}') AS \"{k}\"" for k in keys)
+    return _frame(home, f"""
+        WITH wide AS (
+            SELECT b.run_id {pivots} FROM benchmark_scores b
+            WHERE b.run_id IN (SELECT run_id FROM runs WHERE model_id = ? AND precision = ? AND suite = ?)
+            GROUP BY b.run_id
+        )
+        SELECT r.run_id, r.sha, left(r.sha, 7) AS short_sha, coalesce(r.finished_at, r.ingested_at) AS finished_at,
+               r.average, r.request_id, r.origin,
+               row_number() OVER (PARTITION BY r.sha ORDER BY coalesce(r.finished_at, r.ingested_at), r.run_id)
+                   AS attempt,
+               count(*) OVER (PARTITION BY r.sha) AS runs_of_sha,
+               wide.* EXCLUDE (run_id)
+        FROM runs r LEFT JOIN wide USING (run_id)
+        WHERE r.model_id = ? AND r.precision = ? AND r.suite = ?
+        ORDER BY finished_at, r.run_id""", [model, precision, suite] * 2)
+
+
+def precision_scores(home: Path, model: str, sha: str | None = None, suite: str | None = None) -> pl.DataFrame:
+    """Long form, one row per precision and benchmark: the latest run of the model in each precision (at
+    `sha`, else at each precision's latest sha), normalized and raw score, and a normalized stderr where
+    the benchmark is read from one task whose stderr is known."""
+    suite = suite or default_suite(home)
+    benchmarks = {b.key: b for b in suite_by_name(suite).benchmarks} if suite in _known_suites() else {}
+    params: list = [model, suite]
+    sha_cond = ""
+    if sha:
+        sha_cond = "AND starts_with(r.sha, ?)"
+        params.append(sha)
+    df = _frame(home, f"""
+        WITH latest AS (
+            SELECT * FROM runs r WHERE r.model_id = ? AND r.suite = ? {sha_cond}
+            QUALIFY row_number() OVER (PARTITION BY r.precision
+                                       ORDER BY coalesce(r.finished_at, r.ingested_at) DESC, r.run_id) = 1
+        ),
+        task_err AS (
+            SELECT run_id, benchmark, any_value(stderr) AS stderr, count(DISTINCT task) AS n_tasks
+            FROM scores WHERE stderr IS NOT NULL AND run_id IN (SELECT run_id FROM latest)
+              AND metric NOT LIKE '%inst_level%'
+            GROUP BY run_id, benchmark
+        )
+        SELECT l.precision, l.sha, l.run_id, l.average, b.benchmark, b.normalized, b.raw,
+               coalesce(b.stderr, CASE WHEN t.n_tasks = 1 THEN t.stderr END) AS raw_stderr
+        FROM latest l JOIN benchmark_scores b USING (run_id)
+        LEFT JOIN task_err t ON t.run_id = l.run_id AND t.benchmark = b.benchmark
+        ORDER BY l.precision, b.benchmark""", params)
+    if df.height == 0:
+        return df
+    order = {k: i for i, k in enumerate(benchmarks)}
+    scale = {k: 100.0 / (1.0 - (b.baseline if b.rule == "group" else 0.0)) for k, b in benchmarks.items()}
+    return (df.with_columns(
+        stderr=pl.col("raw_stderr") * pl.col("benchmark").replace_strict(scale, default=100.0, return_dtype=pl.Float64),
+        display=pl.col("benchmark").replace_strict(dict(benchmark_columns(suite)), default=pl.col("benchmark")),
+        order=pl.col("benchmark").replace_strict(order, default=99, return_dtype=pl.Int64),
+    ).sort("order", "precision").drop("order"))
+
+
+def _known_suites() -> set[str]:
+    return {"offline", "leaderboard", "leaderboard_v1"}
+
+
+def precision_memory(home: Path, suite: str) -> pl.DataFrame:
+    """Each leaderboard entry's average against the memory its weights take (params × bytes per parameter)."""
+    cases = " ".join(f"WHEN '{p}' THEN {b}" for p, b in BYTES_PER_PARAM.items())
+    return _frame(home, f"""
+        SELECT model_id, precision, average, params_b, params_b * (CASE precision {cases} END) AS weight_gb
+        FROM leaderboard WHERE suite = ? AND params_b IS NOT NULL AND average IS NOT NULL
+          AND precision IN ({', '.join('?' * len(BYTES_PER_PARAM))})
+        ORDER BY precision, model_id""", [suite, *BYTES_PER_PARAM])
+
+
+def sample_agreement(home: Path, run_a: str, run_b: str) -> pl.DataFrame:
+    """Per task: how many documents both runs answered, and the share they got equally right or wrong."""
+    files = _frame(home, "SELECT run_id, samples_file FROM runs WHERE run_id IN (?, ?) AND samples_file IS NOT NULL",
+                   [run_a, run_b])
+    paths = dict(zip(files["run_id"], files["samples_file"], strict=False)) if files.height else {}
+    if run_a not in paths or run_b not in paths or not all(Path(p).exists() for p in paths.values()):
+        return pl.DataFrame()
+    a = pl.read_parquet(paths[run_a], columns=["task", "doc_id", "correct"])
+    b = pl.read_parquet(paths[run_b], columns=["task", "doc_id", "correct"])
+    both = a.join(b, on=["task", "doc_id"], suffix="_b")
+    return (both.group_by("task").agg(documents=pl.len(), agreement=(pl.col("correct") == pl.col("correct_b")).mean())
+            .sort("task"))
+
+
+def model_info(home: Path, model: str) -> dict | None:
+    df = _frame(home, "SELECT * FROM models WHERE model_id = ?", [model])
+    return df.row(0, named=True) if df.height else None
+
+
+def model_runs(home: Path, model: str) -> pl.DataFrame:
+    """Every run of a model, newest first."""
+    return _frame(home, """
+        SELECT suite, precision, left(sha, 10) AS sha, coalesce(finished_at, ingested_at) AS finished_at, average,
+               model_type, use_chat_template, lm_eval_version, duration_s, device, origin, run_id, request_id,
+               samples_file
+        FROM runs WHERE model_id = ? ORDER BY finished_at DESC, run_id""", [model])
+
+
+def run_task_scores(home: Path, run_id: str) -> pl.DataFrame:
+    return _frame(home, """
+        SELECT benchmark, task, metric, filter, value, stderr, normalized, n_samples
+        FROM scores WHERE run_id = ? ORDER BY benchmark NULLS LAST, task, metric, filter""", [run_id])
+
+
+def model_requests(home: Path, model: str) -> pl.DataFrame:
+    return _frame(home, """
+        SELECT request_id, status, precision, weight_type, model_type, revision, left(sha, 10) AS sha,
+               submitted_time, failure_kind, failure_reason, attempts, progress, progress_task, source, log_tail
+        FROM requests WHERE model_id = ? ORDER BY submitted_time DESC NULLS LAST, request_id""", [model])
+
+
+def request_history(home: Path, request_id: str) -> pl.DataFrame:
+    return _frame(home, "SELECT seq, status, changed_at, reason, origin FROM request_events "
+                        "WHERE request_id = ? ORDER BY seq", [request_id])
+
+
+def run_samples(home: Path, run_id: str, *, task: str | None = None, correct: bool | None = None,
+                text: str | None = None, limit: int = 500) -> pl.DataFrame:
+    """Per-sample details of one run, from its Parquet file, filtered by task, correctness and a text."""
+    files = _frame(home, "SELECT samples_file FROM runs WHERE run_id = ?", [run_id])
+    path = files["samples_file"][0] if files.height else None
+    if not path or not Path(path).exists():
+        return pl.DataFrame()
+    lf = pl.scan_parquet(path)
+    if task:
+        lf = lf.filter(pl.col("task") == task)
+    if correct is not None:
+        lf = lf.filter(pl.col("correct") == correct)
+    if text:
+        needle = text.lower()
+        lf = lf.filter(pl.any_horizontal(pl.col(c).str.to_lowercase().str.contains(needle, literal=True)
+                                         for c in ("prompt", "target", "response")))
+    return lf.select("task", "doc_id", "correct", "target", "response", "prompt", "metrics").sort(
+        "task", "doc_id").head(limit).collect()
+
+
+def model_flags(home: Path, model: str | None = None) -> pl.DataFrame:
+    """Flags (of one model, or all), newest first, each with its comments as a list of structs."""
+    where, params = ("WHERE f.model_id = ?", [model]) if model else ("", [])
+    return _frame(home, f"""
+        SELECT f.flag_id, f.model_id, f.kind, f.reason, f.author, f.created_at, f.status, f.closed_by, f.closed_at,
+               list(struct_pack(author := c.author, body := c.body, created_at := c.created_at) ORDER BY c.seq)
+                   FILTER (WHERE c.seq IS NOT NULL) AS comments
+        FROM flags f LEFT JOIN flag_comments c USING (flag_id) {where}
+        GROUP BY f.flag_id, f.model_id, f.kind, f.reason, f.author, f.created_at, f.status, f.closed_by, f.closed_at
+        ORDER BY f.status = 'open' DESC, f.created_at DESC""", params)
+
+
+# Highest first: the reference a quantized run is compared with.
+PRECISION_ORDER = ("float32", "bfloat16", "float16", "8bit", "4bit", "gguf")
+
+
+def _scores_pivot(keys: list[str]) -> str:
+    return ", ".join(
+        f"max(b.normalized) FILTER (WHERE b.benchmark = '{k}') AS \"{k}\"" for k in keys
+    ) or "NULL AS _none"
+
+
+def sha_history(home: Path, model: str, precision: str, suite: str | None = None) -> pl.DataFrame:
+    """Every run of one model in one precision, commit by commit: each benchmark and the average.
+
+    Commits come in the order they were first submitted (or, without a request, first evaluated);
+    re-runs of one sha stay separate rows (`rerun` 1, 2, ...), oldest first. `suite` defaults to the
+    suite of the model's latest run in that precision.
+    """
+    if suite is None:
+        found = _frame(home, "SELECT suite FROM runs WHERE model_id = ? AND precision = ? "
+                             "ORDER BY coalesce(finished_at, ingested_at) DESC, ingested_at DESC LIMIT 1",
+                       [model, precision])
+        if not found.height:
+            return pl.DataFrame()
+        suite = found["suite"][0]
+    keys = [k for k, _ in benchmark_columns(suite)]
+    sql = f"""
+        WITH r AS (
+            SELECT r.run_id, r.sha, r.finished_at, r.ingested_at, r.average, q.submitted_time,
+                   coalesce(r.finished_at, r.ingested_at) AS at
+            FROM runs r LEFT JOIN requests q USING (request_id)
+            WHERE r.model_id = ? AND r.precision = ? AND r.suite = ?
+        ),
+        w AS (
+            SELECT b.run_id, {_scores_pivot(keys)}
+            FROM benchmark_scores b SEMI JOIN r USING (run_id) GROUP BY b.run_id
+        )
+        SELECT r.sha, left(r.sha, 7) AS short_sha,
+               row_number() OVER (PARTITION BY r.sha ORDER BY r.at, r.run_id) AS rerun,
+               r.run_id, r.submitted_time, r.finished_at, r.average, w.* EXCLUDE (run_id),
+               min(coalesce(r.submitted_time, r.at)) OVER (PARTITION BY r.sha) AS sha_first_seen
+        FROM r LEFT JOIN w USING (run_id)
+        ORDER BY sha_first_seen, r.sha, rerun
+    """
+    return _frame(home, sql, [model, precision, suite])
+
+
+def quantization_comparison(home: Path, model: str, sha: str | None = None, suite: str | None = None) -> pl.DataFrame:
+    """Every precision one model was run in, side by side, per benchmark and for the average.
+
+    For one sha (default: the sha of the model's latest run), the latest run per precision; `delta` is
+    the score minus the reference's, the reference being the model's highest precision there
+    (float32 > bfloat16 > float16 > 8bit > 4bit > gguf, then any other). One row per precision and
+    benchmark, benchmarks in the suite's column order then `average`, highest precision first.
+    """
+    where, params = ["model_id = ?"], [model]
+    for column, value in (("sha", sha), ("suite", suite)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    found = _frame(home, f"SELECT suite, sha FROM runs WHERE {' AND '.join(where)} "
+                         "ORDER BY coalesce(finished_at, ingested_at) DESC, ingested_at DESC LIMIT 1", params)
+    if not found.height:
+        return pl.DataFrame()
+    suite, sha = found["suite"][0], found["sha"][0]
+    columns = [*benchmark_columns(suite), ("average", "Average")]
+    order = pl.DataFrame({"benchmark": [k for k, _ in columns], "display": [d for _, d in columns],
+                          "column_order": list(range(len(columns)))})
+    sql = """
+        WITH latest AS (
+            SELECT *, coalesce(list_position(?, precision), 99) AS precision_order FROM runs
+            WHERE model_id = ? AND suite = ? AND sha IS NOT DISTINCT FROM ?
+            QUALIFY row_number() OVER (PARTITION BY precision
+                                       ORDER BY coalesce(finished_at, ingested_at) DESC, ingested_at DESC, run_id) = 1
+        ),
+        scores AS (
+            SELECT l.precision, l.precision_order, l.run_id, l.finished_at, b.benchmark, b.normalized AS score, b.raw
+            FROM latest l JOIN benchmark_scores b USING (run_id)
+            UNION ALL
+            SELECT precision, precision_order, run_id, finished_at, 'average', average, NULL FROM latest
+        ),
+        ref AS (SELECT precision FROM latest ORDER BY precision_order, precision LIMIT 1)
+        SELECT s.precision, s.run_id, s.finished_at, s.benchmark, s.score, s.raw,
+               ref.precision AS reference_precision, r.score AS reference_score, s.score - r.score AS delta,
+               s.precision IS NOT DISTINCT FROM ref.precision AS is_reference, s.precision_order
+        FROM scores s CROSS JOIN ref
+        LEFT JOIN scores r ON r.benchmark = s.benchmark AND r.precision IS NOT DISTINCT FROM ref.precision
+    """
+    out = _frame(home, sql, [list(PRECISION_ORDER), model, suite, sha])
+    if not out.height:
+        return out
+    out = out.join(order, on="benchmark", how="inner").with_columns(pl.lit(sha).alias("sha"))
+    return out.sort(["column_order", "precision_order", "precision"]).drop("column_order", "precision_order")

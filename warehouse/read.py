@@ -7,12 +7,15 @@ query costs no connection set-up unless the warehouse changed.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from warehouse.db import snapshot_path, snapshot_version
+
+RETRIES = 20
 
 
 class Reader:
@@ -34,11 +37,29 @@ class Reader:
             return None
         with self._lock:
             if self._con is None or version != self._version:
-                con = duckdb.connect(str(snapshot_path(self.snapshots, version)), read_only=True)
-                if self._con is not None:
-                    self._con.close()
-                self._con, self._version = con, version
+                self._open(version)
             return self._con.cursor()
+
+    def _open(self, version: int) -> None:
+        """Open the snapshot `version`; if a newer publish deleted it meanwhile, open the newer one.
+
+        Falls back to the snapshot already open rather than fail: a reader never fails because of the writer.
+        """
+        for attempt in range(RETRIES):
+            try:
+                con = duckdb.connect(str(snapshot_path(self.snapshots, version)), read_only=True)
+            except duckdb.Error:
+                newer = self.version
+                if newer == version:
+                    time.sleep(0.01 * (attempt + 1))  # CURRENT not rewritten yet; the old file is going
+                version = newer
+                continue
+            if self._con is not None:
+                self._con.close()
+            self._con, self._version = con, version
+            return
+        if self._con is None:
+            raise RuntimeError(f"{self.snapshots}: could not open snapshot {version} after {RETRIES} tries")
 
     def frame(self, sql: str, params: list | dict | None = None) -> pl.DataFrame | None:
         """Run a query on the current snapshot; None when the warehouse is still empty."""

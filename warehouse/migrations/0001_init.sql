@@ -94,11 +94,13 @@ CREATE TABLE runs (
     source_file          VARCHAR,
     bundle_path          VARCHAR,
     samples_file         VARCHAR,
-    raw                  JSON,
+    raw_file             VARCHAR,               -- the results file as imported: raw/<aa>/<content sha>.json under LLMBOARD_HOME
+    raw                  JSON,                  -- small source records only (a contents-table row)
     ingested_at          TIMESTAMP NOT NULL
 );
 
--- Long form: one row per run, task, metric, filter.
+-- Long form: one row per run, task, metric, filter. Unique on (run_id, task, metric, filter), which the
+-- writer ensures before inserting (no index: a primary key would cost more than the insert itself).
 CREATE TABLE scores (
     run_id     VARCHAR NOT NULL,
     benchmark  VARCHAR,
@@ -108,18 +110,17 @@ CREATE TABLE scores (
     value      DOUBLE,
     stderr     DOUBLE,
     n_samples  INTEGER,
-    normalized DOUBLE,
-    PRIMARY KEY (run_id, task, metric, filter)
+    normalized DOUBLE
 );
 
 -- One row per run and benchmark, as the leaderboard's columns: raw (0..1) and normalized (0..100).
+-- Unique on (run_id, benchmark), ensured by the writer.
 CREATE TABLE benchmark_scores (
     run_id     VARCHAR NOT NULL,
     benchmark  VARCHAR NOT NULL,
     raw        DOUBLE,
     normalized DOUBLE,
-    stderr     DOUBLE,
-    PRIMARY KEY (run_id, benchmark)
+    stderr     DOUBLE
 );
 
 CREATE TABLE flags (

@@ -1,0 +1,317 @@
+"""Warehouse benchmark (issue 3, item 7): ingest throughput and read latency at leaderboard scale.
+
+Synthesizes RUNS runs over MODELS models (bulk-loaded through the Writer's connection as generated
+frames) plus FILES realistic results files (the official fixture file, ~120 KB with its configs,
+with model, sha, precision, date and every score varied), then measures:
+
+(a) ingest: files per second through ``Writer.import_results`` vs merely ``json.load``-ing the same files;
+(b) ``queries.rankings`` p50/p95 (the real read path, version check included) for the default view,
+    a search and a category + precision filter, vs pandas computing the same from the runs table;
+(c) ``sha_history`` and ``quantization_comparison`` p50.
+
+    .venv/bin/python bench/warehouse.py                          # the full run (~10 min)
+    .venv/bin/python bench/warehouse.py --runs 50000 --models 5000 --files 1000 --no-write   # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from warehouse import leaderboard, queries  # noqa: E402
+from warehouse.ingest import Writer  # noqa: E402
+
+TEMPLATE = (REPO.parent / "shared" / "fixtures" / "open-llm-leaderboard" / "results" / "official"
+            / "mistralai_Mistral-7B-Instruct-v0.3" / "results_2024-06-17T14-37-59.603167.json")
+FAMILIES = ("llama", "qwen", "mistral", "gemma", "phi", "falcon", "yi", "olmo", "smollm", "deepseek")
+LICENSES = ("mit", "apache-2.0", "llama3", "gemma", "other", "cc-by-nc-4.0")
+CATEGORIES = ("pretrained", "continuously-pretrained", "fine-tuned", "chat", "merge")
+PRECISIONS = ("bfloat16", "float16", "float32", "8bit", "4bit", "gguf")
+PRECISION_P = (0.55, 0.2, 0.05, 0.07, 0.1, 0.03)
+BENCHMARKS = ("ifeval", "bbh", "math", "gpqa", "musr", "mmlu_pro")
+SEARCH = "llama; Hub License: mit"
+
+
+def model_names(n: int) -> list[str]:
+    return [f"org{i % 997}/{FAMILIES[i % len(FAMILIES)]}-{(i * 7) % 70 + 1}b-v{i}" for i in range(n)]
+
+
+def sha_of(model: int, k: int) -> str:
+    return f"{model:08x}{k:032x}"
+
+
+# -- the 20,000 files -----------------------------------------------------------------------------
+def write_files(folder: Path, n: int, names: list[str], rng: random.Random) -> list[Path]:
+    data = json.loads(TEMPLATE.read_text())  # one copy, varied for each file
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        m = rng.randrange(len(names))
+        precision = rng.choices(PRECISIONS, PRECISION_P)[0]
+        data["model_name"] = data["config"]["model_name"] = names[m]
+        data["config"]["model_sha"] = data["config"]["model_revision"] = sha_of(m, rng.randrange(4))
+        data["config"]["model_dtype"] = precision
+        data["date"] = 1.70e9 + rng.random() * 5e7
+        skill = rng.random()
+        for block in (data["results"], data["groups"]):
+            for metrics in block.values():
+                for key, value in metrics.items():
+                    if "," in key and isinstance(value, float) and "stderr" not in key:
+                        metrics[key] = min(1.0, max(0.0, 0.6 * value + 0.4 * skill + rng.gauss(0, 0.02)))
+        path = folder / f"{i // 1000:03d}" / f"results_{i:06d}.json"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(data, indent=2))
+        paths.append(path)
+    return paths
+
+
+# -- the bulk of the runs, as generated frames ---------------------------------------------------
+def bulk_load(w: Writer, runs: int, models: int, names: list[str], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    model_idx = rng.integers(0, models, runs)
+    precision = np.array(PRECISIONS)[rng.choice(len(PRECISIONS), runs, p=PRECISION_P)]
+    shas = [sha_of(m, k) for m, k in zip(model_idx.tolist(), rng.integers(0, 4, runs).tolist(), strict=True)]
+    run_ids = [f"gen{i:029d}" for i in range(runs)]
+    finished = (np.datetime64("2023-06-01T00:00:00") + rng.integers(0, 600 * 86400, runs).astype("timedelta64[s]"))
+    skill = rng.random(models)[model_idx]
+    norm = np.clip(skill[:, None] * 60 + rng.normal(0, 5, (runs, len(BENCHMARKS))), 0, 100)
+    categories = np.array(CATEGORIES)[rng.integers(0, len(CATEGORIES), models)]
+    w.con.register("m", pa.table({
+        "model_id": names[:models], "license": np.array(LICENSES)[rng.integers(0, len(LICENSES), models)],
+        "params_b": rng.uniform(0.1, 70, models), "model_type": categories,
+    }))
+    w.con.execute("INSERT INTO models (model_id, license, params_b, model_type, updated_at) SELECT *, now() FROM m")
+    w.con.register("r", pa.table({
+        "run_id": run_ids, "model_id": pa.array(np.array(names)[model_idx]), "sha": shas,
+        "precision": precision, "model_type": categories[model_idx], "finished_at": finished,
+        "average": norm.mean(axis=1),
+    }))
+    w.con.execute("INSERT INTO runs (run_id, model_id, sha, precision, model_type, suite, finished_at, average,"
+                  " origin, ingested_at) SELECT run_id, model_id, sha, precision, model_type, 'leaderboard',"
+                  " finished_at, average, 'bench', now() FROM r")
+    w.con.register("b", pa.table({
+        "run_id": np.repeat(np.array(run_ids), len(BENCHMARKS)),
+        "benchmark": np.tile(np.array(BENCHMARKS), runs),
+        "raw": (norm / 100).ravel(), "normalized": norm.ravel(),
+    }))
+    w.con.execute("INSERT INTO benchmark_scores SELECT run_id, benchmark, raw, normalized, NULL FROM b")
+    for name in ("m", "r", "b"):
+        w.con.unregister(name)
+    w.changed = True
+
+
+# -- pandas, computing the same rankings from the runs table -------------------------------------
+def pandas_rankings(runs: pd.DataFrame, scores: pd.DataFrame, models: pd.DataFrame, *, category=None,
+                    precision=None, search=None) -> pd.DataFrame:
+    r = runs[runs["suite"] == "leaderboard"].sort_values(["finished_at", "run_id"], ascending=[False, True])
+    latest = r.drop_duplicates(["model_id", "precision"])
+    wide = scores[scores["run_id"].isin(latest["run_id"])].pivot(index="run_id", columns="benchmark",
+                                                                  values="normalized")
+    board = latest.join(wide, on="run_id").merge(models, on="model_id", how="left", suffixes=("", "_m"))
+    board["model_type"] = board["model_type"].fillna(board["model_type_m"])
+    if category:
+        board = board[board["model_type"] == category]
+    if precision:
+        board = board[board["precision"] == precision]
+    if search:
+        terms = [t.strip() for t in search.split(";")]
+        names = [t.lower() for t in terms if not t.lower().startswith("hub license")]
+        licenses = [t.split(":", 1)[1].strip().lower() for t in terms if t.lower().startswith("hub license")]
+        if names:
+            board = board[board["model_id"].str.lower().str.contains("|".join(names), regex=True)]
+        if licenses:
+            board = board[board["license"].str.lower().isin(licenses)]
+    board = board.sort_values(["average", "model_id", "precision"], ascending=[False, True, True])
+    board.insert(0, "rank", board["average"].rank(method="min", ascending=False))
+    return board
+
+
+def timed(fn, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(xs, q))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=1_000_000)
+    ap.add_argument("--models", type=int, default=100_000)
+    ap.add_argument("--files", type=int, default=20_000)
+    ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--no-write", action="store_true", help="print the results; leave BENCHMARKS.md alone")
+    args = ap.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="llmboard-bench-"))
+    home, folder = work / "home", work / "files"
+    shutil.rmtree(home, ignore_errors=True)
+    rng = random.Random(7)
+    names = model_names(args.models)
+    figures: dict[str, float] = {}
+    started = time.perf_counter()
+
+    t = time.perf_counter()
+    shutil.rmtree(folder, ignore_errors=True)
+    files = write_files(folder, args.files, names, rng)
+    size = sum(p.stat().st_size for p in files) / len(files) / 1024
+    print(f"wrote {len(files)} files, {size:.0f} KB each on average, in {time.perf_counter() - t:.0f} s", flush=True)
+
+    bulk = max(0, args.runs - args.files)
+    t = time.perf_counter()
+    with Writer(home) as w:
+        bulk_load(w, bulk, args.models, names, seed=7)
+        figures["bulk_load_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        leaderboard.rebuild(w.con)
+        figures["full_rebuild_s"] = time.perf_counter() - t
+        w._rebuild_all = False
+    print(f"bulk-loaded {bulk} runs in {figures['bulk_load_s']:.1f} s; full leaderboard rebuild "
+          f"{figures['full_rebuild_s']:.2f} s", flush=True)
+
+    # (a) ingest vs json.load, same files, same process, both with the files in the page cache
+    t = time.perf_counter()
+    for p in files:
+        with open(p) as fh:
+            json.load(fh)
+    figures["json_load_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    with Writer(home) as w:
+        report = w.import_results(files)
+        figures["import_s"] = time.perf_counter() - t
+        t_close = time.perf_counter()
+    figures["close_s"] = time.perf_counter() - t_close
+    assert len(report.loaded) == len(files), report.summary()
+    figures["ingest_fps"] = len(files) / figures["import_s"]
+    figures["json_fps"] = len(files) / figures["json_load_s"]
+    figures["ingest_ratio"] = figures["import_s"] / figures["json_load_s"]
+    figures["ingest_ratio_with_close"] = (figures["import_s"] + figures["close_s"]) / figures["json_load_s"]
+    print(f"ingest {figures['ingest_fps']:.0f} files/s vs json.load {figures['json_fps']:.0f} files/s "
+          f"({figures['ingest_ratio']:.2f}x the time); session close (refresh + publish) {figures['close_s']:.2f} s",
+          flush=True)
+    one = write_files(work / "one", 1, names, random.Random(8))  # a file not seen yet
+    t = time.perf_counter()
+    with Writer(home) as w:  # a one-file session at full scale: what the ingest service pays per bundle
+        assert len(w.import_results(one).loaded) == 1
+    figures["small_session_s"] = time.perf_counter() - t
+
+    # (b) rankings through the real read path vs pandas from the runs table
+    views = {"default": {}, "search": {"search": SEARCH}, "category+precision": {"category": "chat",
+                                                                                   "precision": "bfloat16"}}
+    queries.rankings(home, suite="leaderboard", limit=1)  # the reader opens the current snapshot once
+    with Writer(home) as w:
+        runs = w.con.sql("SELECT run_id, model_id, suite, precision, sha, finished_at, average, model_type "
+                         "FROM runs").df()
+        scores = w.con.sql("SELECT run_id, benchmark, normalized FROM benchmark_scores").df()
+        models = w.con.sql("SELECT model_id, license, params_b, model_type FROM models").df()
+    heights = {}
+    for view, kw in views.items():
+        ours = timed(lambda kw=kw: queries.rankings(home, suite="leaderboard", **kw), args.repeat)
+        theirs = timed(lambda kw=kw: pandas_rankings(runs, scores, models, **kw), 3)
+        ours_board = queries.rankings(home, suite="leaderboard", **kw)
+        heights[view] = ours_board.height
+        assert heights[view] == len(pandas_rankings(runs, scores, models, **kw)), view
+        figures[f"rank_{view}_p50"], figures[f"rank_{view}_p95"] = pct(ours, 50), pct(ours, 95)
+        figures[f"pandas_{view}_p50"] = statistics.median(theirs)
+        print(f"rankings {view:20} {heights[view]:7} rows  p50 {pct(ours, 50) * 1000:6.1f} ms  "
+              f"p95 {pct(ours, 95) * 1000:6.1f} ms  pandas {statistics.median(theirs) * 1000:7.0f} ms", flush=True)
+
+    # (c) history and quantization queries for random models
+    picks = [names[rng.randrange(args.models)] for _ in range(args.repeat)]
+    figures["sha_history_p50"] = pct([timed(lambda m=m: queries.sha_history(home, m, "bfloat16"), 1)[0]
+                                      for m in picks], 50)
+    figures["quant_p50"] = pct([timed(lambda m=m: queries.quantization_comparison(home, m), 1)[0] for m in picks], 50)
+    print(f"sha_history p50 {figures['sha_history_p50'] * 1000:.1f} ms, quantization_comparison p50 "
+          f"{figures['quant_p50'] * 1000:.1f} ms", flush=True)
+    figures["total_s"] = time.perf_counter() - started
+    section = report_section(args, figures, heights, size)
+    print(section)
+    if not args.no_write:
+        write_section(REPO / "BENCHMARKS.md", section)
+    if args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report_section(args, f: dict, heights: dict, size_kb: float) -> str:
+    ms = 1000
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    rows = [
+        f"| ingest, `Writer.import_results` | {f['ingest_fps']:.0f} files/s | json.load {f['json_fps']:.0f} files/s "
+        f"| {f['ingest_ratio']:.2f}× the time | ≤ 2× | {met(f['ingest_ratio'] <= 2)} |",
+        f"| ingest incl. session close (refresh + publish {f['close_s']:.1f} s) | "
+        f"{args.files / (f['import_s'] + f['close_s']):.0f} files/s | | {f['ingest_ratio_with_close']:.2f}× | | |",
+    ]
+    for view in heights:
+        p50, p95, pd50 = f[f"rank_{view}_p50"], f[f"rank_{view}_p95"], f[f"pandas_{view}_p50"]
+        rows.append(f"| rankings, {view} ({heights[view]} rows) | p50 {p50 * ms:.1f} ms, p95 {p95 * ms:.1f} ms | "
+                    f"pandas {pd50 * ms:.0f} ms | {pd50 / p50:.0f}× faster | p50 ≤ 30 ms, ≥ 10× | "
+                    f"{met(p50 <= 0.030 and pd50 / p50 >= 10)} |")
+    rows += [
+        f"| sha_history | p50 {f['sha_history_p50'] * ms:.1f} ms | | | | |",
+        f"| quantization_comparison | p50 {f['quant_p50'] * ms:.1f} ms | | | | |",
+        f"| full leaderboard rebuild | {f['full_rebuild_s']:.2f} s | | | | |",
+        f"| a one-file writer session (incremental refresh + publish) | {f['small_session_s']:.2f} s | | | | |",
+    ]
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return "\n".join([
+        "## Warehouse: ingest and read latency at scale (`bench/warehouse.py`)",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores ({cpu}), "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python "
+        f"{platform.python_version()}; {args.runs:,} runs over {args.models:,} models, of which {args.files:,} "
+        f"results files ({size_kb:.0f} KB on average) went through the real import path and the rest were "
+        f"bulk-loaded as generated frames (runs and benchmark_scores; no long-form `scores` rows). "
+        f"Total bench time {f['total_s']:.0f} s.",
+        "",
+        "```sh",
+        f".venv/bin/python bench/warehouse.py --runs {args.runs} --models {args.models} --files {args.files}",
+        "```",
+        "",
+        "| what | ours | baseline | ratio | target | |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ])
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace this bench's section of BENCHMARKS.md (or add it), leaving the others alone."""
+    title = section.splitlines()[0]
+    text = path.read_text() if path.exists() else "# Benchmarks\n\nOne section per bench, with the command that reproduces it.\n\n"
+    if title in text:
+        start = text.index(title)
+        end = text.find("\n## ", start + len(title))
+        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
