@@ -18,9 +18,8 @@ import json
 import time
 from pathlib import Path
 
-from warehouse.offline_suite import OFFLINE, TASKS
-
 from evaluator.suite import task_manager, write_suite
+from warehouse.offline_suite import OFFLINE, TASKS
 
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 RUNS = {  # run name -> (model dir name, apply_chat_template)

@@ -16,9 +16,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from warehouse.offline_suite import GROUPS, TASKS, TOP_GROUP, OfflineTask
-
 from evaluator.suite_items import RECIPES, generate
+from warehouse.offline_suite import GROUPS, TASKS, TOP_GROUP, OfflineTask
 
 HOOKS = '''"""Written by evaluator.suite.write_suite: the functions the llmb_* YAMLs name with !function."""
 

@@ -45,17 +45,22 @@ ANTONYMS = (("hot", "cold"), ("big", "small"), ("fast", "slow"), ("happy", "sad"
             ("day", "night"), ("open", "closed"), ("early", "late"), ("full", "empty"), ("light", "dark"),
             ("wet", "dry"), ("strong", "weak"), ("young", "old"), ("rich", "poor"), ("hard", "soft"),
             ("loud", "quiet"), ("clean", "dirty"), ("high", "low"), ("long", "short"), ("win", "lose"))
-UNITS = (("minutes", "hours", 60), ("seconds", "minutes", 60), ("hours", "days", 24), ("days", "weeks", 7),
-         ("months", "years", 12), ("centimetres", "metres", 100), ("grams", "kilograms", 1000))
+PAST_TENSES = (("go", "went"), ("eat", "ate"), ("see", "saw"), ("take", "took"), ("write", "wrote"),
+               ("run", "ran"), ("swim", "swam"), ("drink", "drank"), ("sing", "sang"), ("give", "gave"),
+               ("speak", "spoke"), ("drive", "drove"), ("fly", "flew"), ("know", "knew"), ("grow", "grew"),
+               ("throw", "threw"), ("buy", "bought"), ("think", "thought"), ("bring", "brought"),
+               ("teach", "taught"), ("catch", "caught"), ("sleep", "slept"), ("keep", "kept"), ("feel", "felt"),
+               ("leave", "left"), ("find", "found"), ("tell", "told"), ("sell", "sold"), ("stand", "stood"),
+               ("win", "won"), ("sit", "sat"), ("begin", "began"), ("break", "broke"), ("choose", "chose"))
 LOCATIONS = ("drawer", "shelf", "basket", "cupboard", "desk", "bag", "closet", "box")
 THINGS = ("key", "book", "phone", "ring", "wallet", "letter", "scarf", "watch")
 WEAPONS = ("knife", "rope", "candlestick", "hammer", "poison")
 ROOMS = ("library", "kitchen", "garden", "cellar", "study")
-JOBS = (("cooking", "is a wonderful cook who makes every meal"),
-        ("repairs", "can fix anything with a screwdriver and a wrench"),
-        ("gardening", "has grown prize-winning roses in the garden"),
-        ("accounting", "keeps perfect accounts and loves spreadsheets"),
-        ("driving", "has driven trucks safely for twenty years"))
+JOBS = (("cooking", "loves cooking and makes a wonderful dinner every day"),
+        ("repairs", "is great at repairs and can fix anything with a screwdriver"),
+        ("gardening", "enjoys gardening and has grown prize-winning roses"),
+        ("the accounts", "keeps the accounts perfectly and loves numbers"),
+        ("driving", "has been driving trucks safely for twenty years"))
 TOPICS = ("the sea", "a rainy day", "your favourite food", "a trip to the mountains", "friendship",
           "a busy city", "learning to cook", "the moon", "a lost cat", "spring flowers", "a school library",
           "an old bicycle")
@@ -100,8 +105,8 @@ def _place(rng: random.Random, answer: str, wrong: list[str], label: int) -> Doc
 
 def boolean_expression(rng: random.Random, label: int) -> Doc:
     while True:
-        terms = [("not " if rng.random() < 0.4 else "") + rng.choice(("True", "False"))
-                 for _ in range(rng.randint(1, 3))]
+        terms = [("not " if rng.random() < 0.3 else "") + rng.choice(("True", "False"))
+                 for _ in range(rng.randint(1, 2))]
         expr = terms[0]
         for term in terms[1:]:
             expr += f" {rng.choice(('and', 'or'))} {term}"
@@ -193,9 +198,17 @@ def next_number(rng: random.Random, label: int) -> Doc:
 
 # --- GPQA-like: four choices per item -----------------------------------------------------------
 
+def _window(rng: random.Random, answer: int, step: int) -> list[int]:
+    """Three wrong numbers on the answer's grid, so the answer's rank among the four is uniform."""
+    low = answer - step * rng.randrange(4)
+    while low <= 0:
+        low += step
+    return [low + i * step for i in range(4) if low + i * step != answer][:3]
+
+
 def sequence_choice(rng: random.Random, label: int) -> Doc:
     shown, answer, step = _sequence(rng)
-    wrong = rng.sample(sorted({answer + step, answer + 1, answer - 1, answer + 2 * step, answer - 2}), 3)
+    wrong = _window(rng, answer, rng.choice((1, step)))
     question = f"What number comes next in the sequence {', '.join(map(str, shown))}?"
     return {"question": question, **_place(rng, str(answer), [str(w) for w in wrong], label)}
 
@@ -207,13 +220,11 @@ def antonym_choice(rng: random.Random, label: int) -> Doc:
     return {"question": f'What is the opposite of "{word}"?', **_place(rng, answer, wrong, label)}
 
 
-def unit_choice(rng: random.Random, label: int) -> Doc:
-    small, big, factor = rng.choice(UNITS)
-    n = rng.randint(2, 5)
-    answer = n * factor
-    wrong = sorted({(n + 1) * factor, (n - 1) * factor, n + factor, answer * 10} - {answer})[:3]
-    return {"question": f"How many {small} are in {n} {big}?",
-            **_place(rng, str(answer), [str(w) for w in wrong], label)}
+def past_tense_choice(rng: random.Random, label: int) -> Doc:
+    verb, answer = rng.choice(PAST_TENSES)
+    stem = verb[:-1] if verb.endswith("e") else verb
+    wrong = [stem + "ed", stem + "ing", verb + "s"]
+    return {"question": f'What is the past tense of "{verb}"?', **_place(rng, answer, wrong, label)}
 
 
 # --- MMLU-Pro-like: ten choices -----------------------------------------------------------------
@@ -237,10 +248,9 @@ def murder_mystery(rng: random.Random, label: int) -> Doc:
     guilty, innocent = (a, b) if label == 0 else (b, a)
     clues = [
         f"{guilty} had argued loudly with {victim} that morning about an unpaid debt.",
-        f"A {weapon} was found hidden in {guilty}'s coat, and {guilty} could not explain it.",
-        f"{innocent} spent the whole evening in the {other_room} with five friends who vouch for them.",
-        f"A maid saw {guilty} walking towards the {room} just before the scream.",
-        f"{innocent} and {victim} had been close friends for many years.",
+        f"The police found {guilty}'s fingerprints on the {weapon}.",
+        f"{innocent} spent the whole evening in the {other_room} with five friends who vouch for {innocent}.",
+        f"A maid saw {guilty} leaving the {room} just after the scream.",
     ]
     rng.shuffle(clues)
     narrative = f"{victim} was found dead in the {room}, killed with a {weapon}. " + " ".join(clues)
@@ -251,14 +261,11 @@ def murder_mystery(rng: random.Random, label: int) -> Doc:
 def object_placement(rng: random.Random, label: int) -> Doc:
     places = rng.sample(LOCATIONS, 5)
     thing, (p, q, r) = rng.choice(THINGS), rng.sample(NAMES, 3)
-    moves = rng.randint(1, 3)
+    moves = rng.randint(1, 2)
     path = [rng.choice([x for x in places if x != places[label]]) for _ in range(moves)] + [places[label]]
     path = [x for i, x in enumerate(path) if i == 0 or x != path[i - 1]]
-    text = [f"{p} put the {thing} in the {path[0]}."]
-    for before, after in zip(path, path[1:], strict=False):
-        mover = rng.choice((p, q, r))
-        text.append(f"Later, {mover} took the {thing} out of the {before} and put it in the {after}.")
-    text.insert(rng.randint(1, len(text)), f"{r} made some tea and read the newspaper.")
+    text = [f"{r} read the newspaper.", f"{p} put the {thing} in the {path[0]}."]
+    text += [f"Later, {rng.choice((p, q))} moved the {thing} to the {after}." for after in path[1:]]
     return {"narrative": " ".join(text), "question": f"Where is the {thing} now?", "choices": places,
             "label": label}
 
@@ -352,9 +359,9 @@ RECIPES: dict[str, Recipe] = {
     "llmb_math_sequences": Recipe(next_number, **MATH),
     "llmb_gpqa_sequences": Recipe(sequence_choice, MC_PROMPT, 3),
     "llmb_gpqa_antonyms": Recipe(antonym_choice, MC_PROMPT, 3),
-    "llmb_gpqa_units": Recipe(unit_choice, MC_PROMPT, 3),
+    "llmb_gpqa_past_tense": Recipe(past_tense_choice, MC_PROMPT, 3),
     "llmb_mmlu_pro": Recipe(ten_choice, MC_PROMPT, 3),
-    "llmb_musr_murder_mysteries": Recipe(murder_mystery, MUSR_PROMPT),
-    "llmb_musr_object_placements": Recipe(object_placement, MUSR_PROMPT),
-    "llmb_musr_team_allocation": Recipe(team_allocation, MUSR_PROMPT),
+    "llmb_musr_murder_mysteries": Recipe(murder_mystery, MUSR_PROMPT, 2),
+    "llmb_musr_object_placements": Recipe(object_placement, MUSR_PROMPT, 2),
+    "llmb_musr_team_allocation": Recipe(team_allocation, MUSR_PROMPT, 2),
 }
