@@ -143,6 +143,30 @@ def rankings(suite, category, precision, search, all_revisions, show_flagged, li
     _print_frame(df, as_json, ["rank", "model_id", "precision", "model_type", "sha", "average", *keys])
 
 
+@main.command()
+@click.argument("request_id")
+@click.option("--admin-token", default=None, envvar="LLMBOARD_ADMIN_TOKEN", help="Maintainer token.")
+def relaunch(request_id: str, admin_token: str | None) -> None:
+    """Re-queue a FAILED request (maintainers only)."""
+    from evaluator.admin import NotAllowed
+    from evaluator.admin import relaunch as do_relaunch
+
+    try:
+        job = do_relaunch(_config(), request_id, admin_token)
+    except (NotAllowed, ValueError, KeyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"request {request_id} is PENDING again (job {job})")
+
+
+@main.command()
+def reconcile() -> None:
+    """Rebuild the queue from PENDING request records (after Redis lost its data)."""
+    from evaluator.admin import reconcile as do_reconcile
+
+    requeued = do_reconcile(_config())
+    click.echo(f"re-queued {len(requeued)} pending request(s)")
+
+
 @main.command("demo-zoo")
 @click.argument("dest", type=click.Path(path_type=Path))
 @click.option("--no-smollm2", is_flag=True, help="Only the tiny random models.")
