@@ -10,7 +10,8 @@ from pathlib import Path
 
 from evaluator.checks import SubmissionError
 from evaluator.queue import connect, notify_ingest
-from evaluator.requests import RequestStatus, RequestStore
+from evaluator.recovery import heartbeat
+from evaluator.requests import InvalidTransition, RequestStatus, RequestStore
 from evaluator.sources import SourceError
 from llmboard.settings import Config
 
@@ -54,12 +55,22 @@ def evaluate(request_id: str) -> str | None:
     req = store.load(request_id)
     if req.status != RequestStatus.PENDING:
         return None  # already taken, finished or failed: one request is never evaluated twice at once
-    attempt = req.attempts + 1
+    worker = job.worker_name if job else "?"
+    with heartbeat(conn, request_id, worker):
+        try:
+            req = store.transition(request_id, RequestStatus.RUNNING, f"worker {worker}",
+                                   attempts=req.attempts + 1, job_start_time=datetime.now(UTC).isoformat(),
+                                   job_id=job.id if job else "", progress=0.0, progress_task="starting")
+        except InvalidTransition:
+            return None  # another worker took it first
+        notify_ingest(conn, "request", request_id=request_id)
+        return _run(cfg, store, conn, job, req)
+
+
+def _run(cfg: Config, store: RequestStore, conn, job, req) -> str | None:
+    request_id = req.request_id
+    attempt = req.attempts
     log_path = cfg.logs_dir / f"{request_id}-attempt{attempt}.log"
-    req = store.transition(request_id, RequestStatus.RUNNING, f"worker {job.worker_name if job else '?'}",
-                           attempts=attempt, job_start_time=datetime.now(UTC).isoformat(),
-                           job_id=job.id if job else "", progress=0.0, progress_task="starting")
-    notify_ingest(conn, "request", request_id=request_id)
 
     def report(task: str, fraction: float) -> None:
         store.update(request_id, progress=round(fraction, 4), progress_task=task)

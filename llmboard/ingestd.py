@@ -7,12 +7,16 @@ also loads every bundle and request record it has not seen, and nothing is lost 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from evaluator.queue import drain_ingest
+from evaluator.recovery import sweep_lost
 from evaluator.requests import RequestStore
 from llmboard.settings import Config
 from warehouse.ingest import Writer
+
+SWEEP_EVERY_S = 5.0
 
 
 def pending_bundles(results_dir: Path) -> list[Path]:
@@ -50,7 +54,12 @@ def serve(cfg: Config, conn, *, burst: bool = False, stop=None) -> None:
     burst: return once the inbox is empty. stop: a threading.Event-like object to end the loop.
     """
     ingest_items(cfg, [{"kind": "sync"}])
+    next_sweep = 0.0
     while not (stop is not None and stop.is_set()):
+        if time.monotonic() >= next_sweep:  # evaluations whose worker died go back to the queue
+            for request_id in sweep_lost(cfg, conn):
+                print(f"request {request_id}: its worker was lost; retried or failed", flush=True)
+            next_sweep = time.monotonic() + SWEEP_EVERY_S
         items = drain_ingest(conn, block_s=0 if burst else 1.0)
         if items:
             ingest_items(cfg, items)

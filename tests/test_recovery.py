@@ -1,0 +1,86 @@
+"""A worker killed mid-run (worker and work-horse, SIGKILL): its request is retried, then finishes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from evaluator.recovery import LOST_REASON, sweep_lost
+from evaluator.requests import RequestStatus, RequestStore
+from evaluator.submit import Submission, submit
+from llmboard.processes import alive, descendants, stop_tree
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def start_worker(cfg, name: str) -> subprocess.Popen:
+    env = {**os.environ, "LLMBOARD_HOME": str(cfg.home), "REDIS_URL": cfg.redis_url, "LLMBOARD_LIMIT": "6",
+           "LLMBOARD_MAX_RETRIES": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, "-m", "llmboard.cli", "worker", "--name", name], env=env, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_for(condition, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.25)  # polling a condition with a deadline, not a fixed wait
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def test_killed_worker_is_retried_within_two_minutes_and_finishes(cfg, redis_conn, tiny_repo, monkeypatch):
+    monkeypatch.setenv("LLMBOARD_MAX_RETRIES", "1")
+    cfg = type(cfg).from_env()
+    repo, shas = tiny_repo
+    req = submit(Submission(str(repo), revision=shas[0], model_id="demo/killed"), cfg)
+    store = RequestStore(cfg.requests_dir)
+    first = start_worker(cfg, "doomed")
+    second = None
+    try:
+        wait_for(lambda: store.load(req.request_id).status == RequestStatus.RUNNING, 120, "the first worker")
+        horse = descendants(first.pid)
+        assert horse, "the job runs in a work-horse below the worker"
+        for pid in [first.pid, *horse]:  # kill -9 the worker and its work-horse
+            os.kill(pid, signal.SIGKILL)
+        first.wait()
+        assert not any(alive(p) for p in horse)
+        killed_at = time.monotonic()
+        second = start_worker(cfg, "survivor")
+
+        wait_for(lambda: sweep_lost(cfg, redis_conn), 120, "the sweep to notice the lost worker")
+        assert time.monotonic() - killed_at < 120
+        done = wait_for(lambda: (r := store.load(req.request_id)).status in ("FINISHED", "FAILED") and r, 180,
+                        "the retried evaluation")
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                stop_tree(proc)
+    assert done.status == RequestStatus.FINISHED, done.failure_reason
+    assert done.attempts == 2
+    assert [h["status"] for h in done.history] == ["PENDING", "RUNNING", "PENDING", "RUNNING", "FINISHED"]
+    assert LOST_REASON in done.history[2]["reason"]
+    assert "survivor" in done.history[3]["reason"]
+    assert json.loads((cfg.requests_dir / f"{req.request_id}.json").read_text())["status"] == "FINISHED"
+
+
+def test_lost_worker_after_the_last_retry_fails_with_the_reason(cfg, redis_conn, tiny_repo, monkeypatch):
+    monkeypatch.setenv("LLMBOARD_MAX_RETRIES", "0")
+    cfg = type(cfg).from_env()
+    repo, shas = tiny_repo
+    req = submit(Submission(str(repo), revision=shas[1], model_id="demo/killed-twice"), cfg)
+    store = RequestStore(cfg.requests_dir)
+    store.transition(req.request_id, RequestStatus.RUNNING, "worker gone", attempts=1)  # no heartbeat: lost
+    assert sweep_lost(cfg, redis_conn) == [req.request_id]
+    failed = store.load(req.request_id)
+    assert failed.status == RequestStatus.FAILED and failed.failure_kind == "infrastructure"
+    assert failed.failure_reason == LOST_REASON
+    assert sweep_lost(cfg, redis_conn) == []
