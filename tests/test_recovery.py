@@ -84,3 +84,21 @@ def test_lost_worker_after_the_last_retry_fails_with_the_reason(cfg, redis_conn,
     assert failed.status == RequestStatus.FAILED and failed.failure_kind == "infrastructure"
     assert failed.failure_reason == LOST_REASON
     assert sweep_lost(cfg, redis_conn) == []
+
+
+def test_a_job_past_its_timeout_fails_with_the_reason_and_keeps_its_log(cfg, redis_conn, tiny_repo, monkeypatch):
+    from llmboard.workers import run_worker
+
+    monkeypatch.setenv("LLMBOARD_JOB_TIMEOUT", "2")
+    monkeypatch.setenv("LLMBOARD_MAX_RETRIES", "0")
+    monkeypatch.setenv("LLMBOARD_LIMIT", "")
+    cfg = type(cfg).from_env()
+    repo, shas = tiny_repo
+    req = submit(Submission(str(repo), revision=shas[2], model_id="demo/too-slow"), cfg)
+    run_worker(cfg, burst=True)
+    failed = RequestStore(cfg.requests_dir).load(req.request_id)
+    assert failed.status == RequestStatus.FAILED and failed.failure_kind == "infrastructure"
+    assert "JobTimeoutException" in failed.failure_reason
+    assert "JobTimeoutException" in failed.log_tail  # the submitter sees the log's tail
+    log = (cfg.logs_dir / f"{req.request_id}-attempt1.log").read_text()
+    assert log.startswith("llmboard: evaluating demo/too-slow") and failed.log_tail in log
