@@ -31,6 +31,15 @@ def test_submit_evaluate_ingest_rank(cfg, redis_conn, tiny_repo):
     assert [h["status"] for h in done.history] == ["PENDING", "RUNNING", "FINISHED"]
 
     serve(cfg, redis_conn, burst=True)
+    # The request record is in the warehouse too, with its status history, and on the CLI.
+    from warehouse.read import reader
+
+    events = reader(cfg.home).frame(
+        "SELECT r.status, list(e.status ORDER BY e.seq) AS history FROM requests r JOIN request_events e "
+        "USING (request_id) WHERE request_id = ? GROUP BY r.status", [req.request_id])
+    assert events.to_dicts() == [{"status": "FINISHED", "history": ["PENDING", "RUNNING", "FINISHED"]}]
+    status = CliRunner().invoke(main, ["status", "demo/tiny-base", "--json"])
+    assert status.exit_code == 0 and json.loads(status.output)[0]["status"] == "FINISHED"
     board = queries.rankings(cfg.home)
     assert board.height == 1
     row = board.row(0, named=True)
