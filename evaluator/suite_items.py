@@ -56,11 +56,7 @@ LOCATIONS = ("drawer", "shelf", "basket", "cupboard", "desk", "bag", "closet", "
 THINGS = ("key", "book", "phone", "ring", "wallet", "letter", "scarf", "watch")
 WEAPONS = ("knife", "rope", "candlestick", "hammer", "poison")
 ROOMS = ("library", "kitchen", "garden", "cellar", "study")
-JOBS = (("cooking", "loves cooking and makes a wonderful dinner every day"),
-        ("repairs", "is great at repairs and can fix anything with a screwdriver"),
-        ("gardening", "enjoys gardening and has grown prize-winning roses"),
-        ("the accounts", "keeps the accounts perfectly and loves numbers"),
-        ("driving", "has been driving trucks safely for twenty years"))
+JOBS = ("cooking", "repairs", "gardening", "the accounts", "driving", "cleaning", "shopping")
 TOPICS = ("the sea", "a rainy day", "your favourite food", "a trip to the mountains", "friendship",
           "a busy city", "learning to cook", "the moon", "a lost cat", "spring flowers", "a school library",
           "an old bicycle")
@@ -273,9 +269,9 @@ def object_placement(rng: random.Random, label: int) -> Doc:
 def team_allocation(rng: random.Random, label: int) -> Doc:
     people = rng.sample(NAMES, 3)
     jobs = rng.sample(JOBS, 3)
-    lines = [f"{person} {skill}." for person, (_, skill) in zip(people, jobs, strict=True)]
+    lines = [f"{person} is very good at {job} and enjoys it." for person, job in zip(people, jobs, strict=True)]
     rng.shuffle(lines)
-    job = jobs[label][0]
+    job = jobs[label]
     return {"narrative": "Three friends are sharing the work at a summer camp. " + " ".join(lines),
             "question": f"Who should be put in charge of {job}?", "choices": people, "label": label}
 
@@ -335,8 +331,7 @@ def ifeval_prompt(rng: random.Random, label: int) -> Doc:
 
 
 MC_PROMPT = "Question: {{question}}\nAnswer:"
-MUSR_PROMPT = ("{{narrative}}\n\n{{question}}\n\n{% for c in choices %}{{loop.index}} - {{c}}\n{% endfor %}"
-               "Answer:")
+MUSR_PROMPT = "{{narrative}}\nQuestion: {{question}}\nAnswer:"
 BBH_PROMPT = "Q: {{input}}\nA:"
 MATH_PROMPT = "Problem: {{question}}\nAnswer:"
 MATH = {"prompt": MATH_PROMPT, "shots": 3, "until": ("\n", "Problem:"), "max_gen_toks": 16}

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# Tests fork RQ work-horses from this process; GNU OpenMP is not fork-safe once its thread pool exists,
+# so torch runs single-threaded here (tiny models gain nothing from more threads anyway).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import pytest
 
 from llmboard.settings import Config
