@@ -234,13 +234,16 @@ def split_metric_key(key: str) -> tuple[str, str, bool]:
 def _score_rows(task: str, metrics: dict, n_samples: int | None) -> list[ScoreRow]:
     values: dict[tuple[str, str], float] = {}
     stderrs: dict[tuple[str, str], float | None] = {}
+    isfinite = math.isfinite
     for key, raw_value in metrics.items():
         if not isinstance(key, str) or key == "alias" or not key.strip():
             continue
-        metric, filter_name, is_stderr = split_metric_key(key)
-        number = _number(raw_value)
-        if is_stderr:
-            stderrs[(metric, filter_name)] = number
+        metric, _, filter_name = key.partition(",")  # split_metric_key, inlined: this runs per metric
+        filter_name = filter_name or "none"
+        # floats (nearly every value) skip _number's type dispatch; same result
+        number = (raw_value if isfinite(raw_value) else None) if type(raw_value) is float else _number(raw_value)
+        if metric.endswith("_stderr"):
+            stderrs[(metric[:-7], filter_name)] = number
         elif number is not None:
             values[(metric, filter_name)] = number
     return [

@@ -1,13 +1,19 @@
 """The prebuilt read tables, refreshed by the writer before each snapshot it publishes.
 
-``leaderboard``: one row per suite, model and precision: its latest run (by finish time), with one
-column per benchmark (normalized 0..100, and ``<key>_raw`` 0..1), the average, model metadata, the
-number of runs behind the entry, the static rank within the suite, and whether the model is flagged.
+``runs_wide``: one row per run, its metadata and one column per benchmark (normalized 0..100,
+``<key>_raw`` 0..1, ``<key>_stderr``), physically ordered by model, precision and time, so the
+per-model pages (``sha_history``, ``quantization_comparison``) read a few row groups instead of
+pivoting the long ``benchmark_scores``.
+``leaderboard``: one row per suite, model and precision: its latest run (by finish time), with the
+benchmark columns, the average, model metadata, the number of runs behind the entry, the static rank
+within the suite, whether the model is flagged, and lower-cased ``model_key`` / ``license_key`` for
+search. Physically ordered by suite then average (best first), so a first page reads a prefix.
 ``leaderboard_revisions``: the same, one row per suite, model, precision and sha.
 
-``rebuild(con)`` builds both from scratch; ``rebuild(con, models=[...])`` replaces only the rows of
-the models a writer session touched, then re-ranks the suites they are in, so its cost follows the
-size of the change, not of the warehouse.
+``rebuild(con)`` builds all three from scratch; ``rebuild(con, models=[...])`` replaces only the rows
+of the models a writer session touched, then re-ranks the suites they are in, so its cost follows the
+size of the change, not of the warehouse. Rows a refresh appends land after the ordered part; once
+they are more than ``RESORT_SHARE`` of a table, the table is rewritten in order.
 """
 
 from __future__ import annotations
@@ -19,8 +25,18 @@ import pyarrow as pa
 
 from warehouse.benchmarks import LEADERBOARD_V1, LEADERBOARD_V2, offline_suite
 
-TABLES = {"leaderboard": "r.suite, r.model_id, r.precision",
-          "leaderboard_revisions": "r.suite, r.model_id, r.precision, r.sha"}
+TABLES = {"leaderboard": "suite, model_id, precision",
+          "leaderboard_revisions": "suite, model_id, precision, sha"}
+ORDER = {"runs_wide": "model_id, precision, run_at, run_id",
+         "leaderboard": "suite, average DESC NULLS LAST, model_id, precision",
+         "leaderboard_revisions": "suite, average DESC NULLS LAST, model_id, precision, sha"}
+ENTRY_COLUMNS = ("suite", "model_id", "precision", "sha", "run_id", "request_id", "n_runs", "average", "static_rank",
+                 "model_type", "weight_type", "params_b", "license", "architecture", "base_model", "merged", "moe",
+                 "hub_hearts", "available_on_hub", "flagged", "use_chat_template", "finished_at", "co2_kg", "origin")
+"""The leaderboard tables' columns before the benchmark columns (then ``model_key``, ``license_key``)."""
+RESORT_SHARE = 0.2  # rewrite a table in order once this share of its rows was appended since
+RUN_FIELDS = ("run_id, request_id, model_id, sha, precision, weight_type, model_type, use_chat_template, suite, "
+              "finished_at, ingested_at, coalesce(finished_at, ingested_at) AS run_at, params_b, co2_kg, average, origin")
 
 
 def benchmark_keys() -> list[str]:
@@ -30,34 +46,41 @@ def benchmark_keys() -> list[str]:
     return keys
 
 
-def _entries_sql(partition: str, only_touched: bool = False) -> str:
+def benchmark_fields(key: str) -> list[str]:
+    """The leaderboard columns of one benchmark: normalized, raw and stderr."""
+    return [key, f"{key}_raw", f"{key}_stderr"]
+
+
+def _runs_wide_sql(only_touched: bool = False) -> str:
     pivots = ",\n        ".join(
         f"max(b.normalized) FILTER (WHERE b.benchmark = '{k}') AS \"{k}\", "
         f"max(b.raw) FILTER (WHERE b.benchmark = '{k}') AS \"{k}_raw\", "
         f"max(b.stderr) FILTER (WHERE b.benchmark = '{k}') AS \"{k}_stderr\""
         for k in benchmark_keys()
     )
-    touched = "AND r.model_id IN (SELECT model_id FROM _touched)" if only_touched else ""
+    touched = "WHERE r.model_id IN (SELECT model_id FROM _touched)" if only_touched else ""
+    scores = ("(SELECT * FROM benchmark_scores WHERE run_id IN (SELECT run_id FROM runs r "
+              f"{touched}))") if only_touched else "benchmark_scores"
     return f"""
-    WITH ranked AS (
-        SELECT r.*,
-               row_number() OVER w AS rn,
-               count(*) OVER (PARTITION BY {partition}) AS n_runs
-        FROM runs r
-        WHERE r.model_id NOT IN (SELECT model_id FROM model_removals) {touched}
-        WINDOW w AS (PARTITION BY {partition}
-                     ORDER BY coalesce(r.finished_at, r.ingested_at) DESC, r.ingested_at DESC, r.run_id)
-    ),
-    latest AS (SELECT * FROM ranked WHERE rn = 1),
-    wide AS (
-        SELECT b.run_id,
-        {pivots}
-        FROM benchmark_scores b SEMI JOIN latest USING (run_id)
-        GROUP BY b.run_id
+    WITH wide AS (SELECT b.run_id, {pivots} FROM {scores} b GROUP BY b.run_id)
+    SELECT {RUN_FIELDS}, wide.* EXCLUDE (run_id)
+    FROM runs r LEFT JOIN wide USING (run_id) {touched}
+    """
+
+
+def _entries_sql(partition: str, only_touched: bool = False) -> str:
+    touched = "AND model_id IN (SELECT model_id FROM _touched)" if only_touched else ""
+    columns = ", ".join(f'l."{c}"' for k in benchmark_keys() for c in benchmark_fields(k))
+    return f"""
+    WITH latest AS (
+        SELECT run_id, count(*) OVER (PARTITION BY {partition}) AS n_runs
+        FROM runs_wide
+        WHERE model_id NOT IN (SELECT model_id FROM model_removals) {touched}
+        QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY run_at DESC, ingested_at DESC, run_id) = 1
     ),
     open_flags AS (SELECT model_id, count(*) AS n FROM flags WHERE status = 'open' GROUP BY model_id)
     SELECT
-        l.suite, l.model_id, l.precision, l.sha, l.run_id, l.request_id, l.n_runs,
+        l.suite, l.model_id, l.precision, l.sha, l.run_id, l.request_id, x.n_runs,
         l.average,
         rank() OVER (PARTITION BY l.suite ORDER BY l.average DESC NULLS LAST) AS static_rank,
         coalesce(l.model_type, m.model_type) AS model_type,
@@ -69,31 +92,52 @@ def _entries_sql(partition: str, only_touched: bool = False) -> str:
         m.hub_hearts, m.available_on_hub,
         coalesce(f.n, 0) > 0 AS flagged,
         l.use_chat_template, l.finished_at, l.co2_kg, l.origin,
-        wide.* EXCLUDE (run_id)
-    FROM latest l
-    LEFT JOIN wide USING (run_id)
+        {columns},
+        lower(l.model_id) AS model_key, lower(coalesce(m.license, '')) AS license_key
+    FROM latest x
+    JOIN runs_wide l USING (run_id)
     LEFT JOIN models m ON m.model_id = l.model_id
     LEFT JOIN open_flags f ON f.model_id = l.model_id
     """
 
 
 def exists(con: duckdb.DuckDBPyConnection) -> bool:
-    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('leaderboard', "
-                        "'leaderboard_revisions') AND database_name = current_database()").fetchall()[0][0]
-    return found == len(TABLES)
+    names = ("runs_wide", *TABLES)
+    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN (SELECT unnest(?)) "
+                        "AND database_name = current_database()", [list(names)]).fetchall()[0][0]
+    return found == len(names)
+
+
+def _set_ordered(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Remember how many rows of `table` are in order (its size right after an ordered rewrite)."""
+    con.execute("INSERT OR REPLACE INTO meta SELECT ?, count(*)::VARCHAR FROM " + table, [f"ordered_rows:{table}"])
+
+
+def _resort_if_needed(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    found = con.execute("SELECT value FROM meta WHERE key = ?", [f"ordered_rows:{table}"]).fetchall()
+    ordered = int(found[0][0]) if found else 0
+    total = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    if total - ordered > RESORT_SHARE * max(ordered, 1):
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY {ORDER[table]}")
+        _set_ordered(con, table)
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None) -> None:
     """Build the read tables from scratch, or (``models`` given) refresh only those models' rows."""
     if models is None or not exists(con):
+        con.execute(f"CREATE OR REPLACE TABLE runs_wide AS {_runs_wide_sql()} ORDER BY {ORDER['runs_wide']}")
+        _set_ordered(con, "runs_wide")
         for table, partition in TABLES.items():
-            con.execute(f"CREATE OR REPLACE TABLE {table} AS {_entries_sql(partition)}")
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS {_entries_sql(partition)} ORDER BY {ORDER[table]}")
+            _set_ordered(con, table)
         return
     if not models:
         return
     con.register("_touched", pa.table({"model_id": pa.array(list(models), pa.string())}))
     try:
         con.execute("BEGIN")
+        con.execute("DELETE FROM runs_wide WHERE model_id IN (SELECT model_id FROM _touched)")
+        con.execute(f"INSERT INTO runs_wide {_runs_wide_sql(only_touched=True)} ORDER BY {ORDER['runs_wide']}")
         for table, partition in TABLES.items():
             con.execute(f"DELETE FROM {table} WHERE model_id IN (SELECT model_id FROM _touched)")
             con.execute(f"INSERT INTO {table} {_entries_sql(partition, only_touched=True)}")
@@ -105,6 +149,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None)
                 ) x
                 WHERE {table}.rowid = x.rid AND {table}.static_rank IS DISTINCT FROM x.rk
             """)
+        for table in ORDER:
+            _resort_if_needed(con, table)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from warehouse.benchmarks import suite as suite_by_name
+from warehouse.leaderboard import ENTRY_COLUMNS, benchmark_fields
 from warehouse.read import reader
 from warehouse.search import parse_search
 
@@ -43,7 +44,7 @@ def benchmark_columns(suite: str) -> list[tuple[str, str]]:
         return []
 
 
-def rankings(
+def _rankings_filter(
     home: Path,
     *,
     suite: str | None = None,
@@ -58,22 +59,18 @@ def rankings(
     show_merged: bool = True,
     show_moe: bool = True,
     all_revisions: bool = False,
-    limit: int | None = None,
-) -> pl.DataFrame:
-    """One row per model + precision (its latest sha and run), best average first, with its rank.
-
-    `static_rank` is the rank in the whole suite; `rank` is the rank within the current filter.
-    """
+) -> tuple[str, str, str, list] | None:
+    """(suite, table, WHERE condition, parameters) of a rankings view; None when nothing was ingested."""
     suite = suite or default_suite(home)
     if suite is None:
-        return pl.DataFrame()
+        return None
     where, params = ["suite = ?"], [suite]
     for column, value in (("model_type", category), ("precision", precision), ("weight_type", weight_type)):
         if value and value != "all":
             where.append(f"{column} = ?")
             params.append(value)
     if license:
-        where.append("lower(coalesce(license, '')) = lower(?)")
+        where.append("license_key = lower(?)")
         params.append(license)
     if params_min is not None:
         where.append("params_b >= ?")
@@ -87,18 +84,72 @@ def rankings(
         where.append("NOT merged")
     if not show_moe:
         where.append("NOT moe")
-    cond, search_params = parse_search(search).sql()
-    where.append(cond)
-    params.extend(search_params)
+    parsed = parse_search(search)  # the stored lower-cased keys spare lower() on every row
+    if parsed.names:
+        where.append("(" + " OR ".join("contains(model_key, ?)" for _ in parsed.names) + ")")
+        params.extend(n.lower() for n in parsed.names)
+    if parsed.licenses:
+        where.append("(" + " OR ".join("license_key = ?" for _ in parsed.licenses) + ")")
+        params.extend(x.lower() for x in parsed.licenses)
     table = "leaderboard_revisions" if all_revisions else "leaderboard"
-    sql = (
-        f"SELECT rank() OVER (ORDER BY average DESC NULLS LAST) AS rank, * FROM {table} "
-        f"WHERE {' AND '.join(where)} ORDER BY average DESC NULLS LAST, model_id, precision"
-    )
+    return suite, table, " AND ".join(where), params
+
+
+def rankings_columns(suite: str) -> list[str]:
+    """The columns `rankings` returns by default (after `rank`): entry metadata, then the suite's benchmarks."""
+    return [*ENTRY_COLUMNS, *(c for key, _ in benchmark_columns(suite) for c in benchmark_fields(key))]
+
+
+def rankings(
+    home: Path,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    columns: list[str] | None = None,
+    **filters,
+) -> pl.DataFrame:
+    """One row per model + precision (its latest sha and run), best average first, with its rank.
+
+    Filters: suite, category, precision, weight_type, params_min, params_max, license, search,
+    show_flagged (False), show_merged (True), show_moe (True), all_revisions (False).
+    `static_rank` is the rank in the whole suite; `rank` is the rank within the current filter.
+    `limit` / `offset` page through the result (a page costs what its rows cost, not the whole table);
+    `columns` picks columns (default: `rankings_columns(suite)`); `rank` always comes first.
+    """
+    found = _rankings_filter(home, **filters)
+    if found is None:
+        return pl.DataFrame()
+    suite, table, cond, params = found
+    picked = [c for c in dict.fromkeys(columns or rankings_columns(suite)) if c != "rank"]  # rank: computed
+    order = "average DESC NULLS LAST, model_id, precision"
+    keys = [c for c in ("average", "model_id", "precision") if c not in picked]
+    inner = f"SELECT {', '.join(_quote(c) for c in picked + keys)} FROM {table} WHERE {cond} ORDER BY {order}"
     if limit:
-        sql += " LIMIT ?"
-        params.append(int(limit))
+        # Every row ranked above a row of the page is in the first offset + limit rows, so ranking that
+        # prefix gives the same rank as ranking the whole filtered table.
+        inner += f" LIMIT {int(offset) + int(limit)}"
+    source = f"({inner})"
+    sql = (f"SELECT rank() OVER (ORDER BY average DESC NULLS LAST) AS rank, "
+           f"{', '.join(_quote(c) for c in picked)} FROM {source} ORDER BY {order}")
+    if limit:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    elif offset:
+        sql += f" OFFSET {int(offset)}"
     return _frame(home, sql, params)
+
+
+def rankings_count(home: Path, **filters) -> int:
+    """How many rows `rankings(home, **filters)` returns without a limit (the total behind a page)."""
+    found = _rankings_filter(home, **filters)
+    if found is None:
+        return 0
+    _, table, cond, params = found
+    df = _frame(home, f"SELECT count(*) AS n FROM {table} WHERE {cond}", params)
+    return int(df["n"][0]) if df.height else 0
+
+
+def _quote(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
 
 
 # -- dashboard queries (leaderboard facets, precisions, model page, samples, flags) ----------------------
@@ -283,43 +334,32 @@ def model_flags(home: Path, model: str | None = None) -> pl.DataFrame:
 PRECISION_ORDER = ("float32", "bfloat16", "float16", "8bit", "4bit", "gguf")
 
 
-def _scores_pivot(keys: list[str]) -> str:
-    return ", ".join(
-        f"max(b.normalized) FILTER (WHERE b.benchmark = '{k}') AS \"{k}\"" for k in keys
-    ) or "NULL AS _none"
-
-
 def sha_history(home: Path, model: str, precision: str, suite: str | None = None) -> pl.DataFrame:
     """Every run of one model in one precision, commit by commit: each benchmark and the average.
 
     Commits come in the order they were first submitted (or, without a request, first evaluated);
     re-runs of one sha stay separate rows (`rerun` 1, 2, ...), oldest first. `suite` defaults to the
-    suite of the model's latest run in that precision.
+    suite of the model's latest run in that precision. Reads ``runs_wide`` (ordered by model).
     """
     if suite is None:
-        found = _frame(home, "SELECT suite FROM runs WHERE model_id = ? AND precision = ? "
-                             "ORDER BY coalesce(finished_at, ingested_at) DESC, ingested_at DESC LIMIT 1",
-                       [model, precision])
+        found = _frame(home, "SELECT suite FROM runs_wide WHERE model_id = ? AND precision = ? "
+                             "ORDER BY run_at DESC, ingested_at DESC LIMIT 1", [model, precision])
         if not found.height:
             return pl.DataFrame()
         suite = found["suite"][0]
     keys = [k for k, _ in benchmark_columns(suite)]
+    scores = "".join(f", r.{_quote(k)}" for k in keys)
     sql = f"""
         WITH r AS (
-            SELECT r.run_id, r.sha, r.finished_at, r.ingested_at, r.average, q.submitted_time,
-                   coalesce(r.finished_at, r.ingested_at) AS at
-            FROM runs r LEFT JOIN requests q USING (request_id)
-            WHERE r.model_id = ? AND r.precision = ? AND r.suite = ?
-        ),
-        w AS (
-            SELECT b.run_id, {_scores_pivot(keys)}
-            FROM benchmark_scores b SEMI JOIN r USING (run_id) GROUP BY b.run_id
+            SELECT r.*, q.submitted_time
+            FROM (SELECT * FROM runs_wide WHERE model_id = ? AND precision = ? AND suite = ?) r
+            LEFT JOIN (SELECT request_id, submitted_time FROM requests) q USING (request_id)
         )
         SELECT r.sha, left(r.sha, 7) AS short_sha,
-               row_number() OVER (PARTITION BY r.sha ORDER BY r.at, r.run_id) AS rerun,
-               r.run_id, r.submitted_time, r.finished_at, r.average, w.* EXCLUDE (run_id),
-               min(coalesce(r.submitted_time, r.at)) OVER (PARTITION BY r.sha) AS sha_first_seen
-        FROM r LEFT JOIN w USING (run_id)
+               row_number() OVER (PARTITION BY r.sha ORDER BY r.run_at, r.run_id) AS rerun,
+               r.run_id, r.submitted_time, r.finished_at, r.average {scores},
+               min(coalesce(r.submitted_time, r.run_at)) OVER (PARTITION BY r.sha) AS sha_first_seen
+        FROM r
         ORDER BY sha_first_seen, r.sha, rerun
     """
     return _frame(home, sql, [model, precision, suite])
@@ -332,33 +372,34 @@ def quantization_comparison(home: Path, model: str, sha: str | None = None, suit
     the score minus the reference's, the reference being the model's highest precision there
     (float32 > bfloat16 > float16 > 8bit > 4bit > gguf, then any other). One row per precision and
     benchmark, benchmarks in the suite's column order then `average`, highest precision first.
+    Reads ``runs_wide`` (ordered by model).
     """
     where, params = ["model_id = ?"], [model]
     for column, value in (("sha", sha), ("suite", suite)):
         if value:
             where.append(f"{column} = ?")
             params.append(value)
-    found = _frame(home, f"SELECT suite, sha FROM runs WHERE {' AND '.join(where)} "
-                         "ORDER BY coalesce(finished_at, ingested_at) DESC, ingested_at DESC LIMIT 1", params)
+    found = _frame(home, f"SELECT suite, sha FROM runs_wide WHERE {' AND '.join(where)} "
+                         "ORDER BY run_at DESC, ingested_at DESC LIMIT 1", params)
     if not found.height:
         return pl.DataFrame()
     suite, sha = found["suite"][0], found["sha"][0]
     columns = [*benchmark_columns(suite), ("average", "Average")]
     order = pl.DataFrame({"benchmark": [k for k, _ in columns], "display": [d for _, d in columns],
                           "column_order": list(range(len(columns)))})
-    sql = """
+    keys = [k for k, _ in columns[:-1]]
+    unpivot = " UNION ALL ".join(
+        [f"SELECT precision, precision_order, run_id, finished_at, '{k}' AS benchmark, {_quote(k)} AS score, "
+         f"{_quote(k + '_raw')} AS raw FROM latest WHERE {_quote(k)} IS NOT NULL OR {_quote(k + '_raw')} IS NOT NULL"
+         for k in keys]
+        + ["SELECT precision, precision_order, run_id, finished_at, 'average', average, NULL FROM latest"])
+    sql = f"""
         WITH latest AS (
-            SELECT *, coalesce(list_position(?, precision), 99) AS precision_order FROM runs
+            SELECT *, coalesce(list_position(?, precision), 99) AS precision_order FROM runs_wide
             WHERE model_id = ? AND suite = ? AND sha IS NOT DISTINCT FROM ?
-            QUALIFY row_number() OVER (PARTITION BY precision
-                                       ORDER BY coalesce(finished_at, ingested_at) DESC, ingested_at DESC, run_id) = 1
+            QUALIFY row_number() OVER (PARTITION BY precision ORDER BY run_at DESC, ingested_at DESC, run_id) = 1
         ),
-        scores AS (
-            SELECT l.precision, l.precision_order, l.run_id, l.finished_at, b.benchmark, b.normalized AS score, b.raw
-            FROM latest l JOIN benchmark_scores b USING (run_id)
-            UNION ALL
-            SELECT precision, precision_order, run_id, finished_at, 'average', average, NULL FROM latest
-        ),
+        scores AS ({unpivot}),
         ref AS (SELECT precision FROM latest ORDER BY precision_order, precision LIMIT 1)
         SELECT s.precision, s.run_id, s.finished_at, s.benchmark, s.score, s.raw,
                ref.precision AS reference_precision, r.score AS reference_score, s.score - r.score AS delta,
