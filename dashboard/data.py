@@ -15,6 +15,7 @@ import streamlit as st
 from evaluator.requests import Request, RequestStore
 from llmboard.settings import Config
 from warehouse import queries
+from warehouse.search import SearchError
 
 
 @st.cache_resource
@@ -42,6 +43,20 @@ def query(name: str, *args, **kwargs):
 
 def rankings(**filters) -> pl.DataFrame:
     return query("rankings", **filters)
+
+
+def whole_rankings(filters: dict, columns: list[str]) -> pl.DataFrame:
+    """Every row of a rankings view, uncached: for a download, built only when one is asked for."""
+    return queries.rankings(home(), **filters, columns=columns)
+
+
+def pinned_rows(suite: str, models: list[str], columns: list[str]) -> pl.DataFrame:
+    """The leaderboard rows of the given model ids (flagged or not), whatever the filter; unknown ids have none."""
+    try:
+        rows = rankings(suite=suite, show_flagged=True, search="; ".join(models), columns=columns)
+    except SearchError:  # a typed id the search syntax rejects names no model
+        return pl.DataFrame(schema={"model_id": pl.String})
+    return rows.filter(pl.col("model_id").is_in(models)) if rows.height else rows
 
 
 def suites() -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import polars as pl
 
 from evaluator.requests import Request
@@ -16,22 +18,31 @@ def leaderboard_view(board: pl.DataFrame, benchmarks: list[tuple[str, str]], *, 
                      raw: bool = False, rank_within_filter: bool = True, pinned: pl.DataFrame | None = None,
                      link_prefix: str = "model?model=") -> pl.DataFrame:
     """The table as shown: Rank, Model link, the chosen columns, the chosen benchmarks (normalized, or raw
-    in percent) and an average over only those benchmarks; pinned rows first, whatever the filter."""
+    in percent) and an average over only those benchmarks; pinned rows first, whatever the filter. The rank
+    within the filter counts the filtered rows only (it is right for a first page, too): a pinned row outside
+    the filter has none."""
     keys = [k for k, _ in benchmarks]
-    if pinned is not None and pinned.height:
-        board = pl.concat([pinned.with_columns(pinned=pl.lit(True)),
-                           board.with_columns(pinned=pl.lit(False))], how="diagonal_relaxed")
-        board = board.unique(["model_id", "precision"], keep="first", maintain_order=True)
-    else:
-        board = board.with_columns(pinned=pl.lit(False))
-    score = {k: (pl.col(f"{k}_raw") * 100 if raw else pl.col(k)) for k in keys}
-    board = board.with_columns(**{f"_{k}": e for k, e in score.items()})
-    avg = pl.mean_horizontal([pl.col(f"_{k}") for k in keys]) if keys else pl.lit(None, dtype=pl.Float64)
-    board = board.with_columns(_average=avg)
-    if rank_within_filter:
+    score = {f"_{k}": (pl.col(f"{k}_raw") * 100 if raw else pl.col(k)) for k in keys}
+    avg = pl.mean_horizontal([pl.col(k) for k in score]) if keys else pl.lit(None, dtype=pl.Float64)
+
+    def scored(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(**score).with_columns(_average=avg)
+
+    board = scored(board)
+    if rank_within_filter:  # among the filtered rows only: pinned rows outside the filter have no rank here
         board = board.with_columns(_rank=pl.col("_average").rank("min", descending=True).cast(pl.Int64))
     else:
         board = board.with_columns(_rank=pl.col("static_rank").cast(pl.Int64))
+    board = board.with_columns(pinned=pl.lit(False))
+    if pinned is not None and pinned.height:
+        pinned = scored(pinned).with_columns(pinned=pl.lit(True))
+        if rank_within_filter:
+            pinned = pinned.join(board.select("model_id", "precision", "_rank"), on=["model_id", "precision"],
+                                 how="left")
+        else:
+            pinned = pinned.with_columns(_rank=pl.col("static_rank").cast(pl.Int64))
+        board = pl.concat([pinned, board], how="diagonal_relaxed")
+        board = board.unique(["model_id", "precision"], keep="first", maintain_order=True)
     board = board.sort([pl.col("pinned"), pl.col("_average")], descending=[True, True], nulls_last=True)
     out = {"Rank": pl.col("_rank"), "📌": pl.col("pinned"), "Model": pl.col("model_id"),
            "Details": pl.lit(link_prefix) + pl.col("model_id")}
@@ -42,6 +53,35 @@ def leaderboard_view(board: pl.DataFrame, benchmarks: list[tuple[str, str]], *, 
     for k, label in benchmarks:
         out[f"{label} Raw" if raw else label] = pl.col(f"_{k}")
     return board.select(**out)
+
+
+def top_n_chart(n: int) -> dict:
+    """A Vega-Lite spec of the top-N bars (columns Entry, Rank, Average ⬆️). Vega-Lite, not Plotly, on the
+    leaderboard: Plotly's 4.7 MB script doubled the browser's work on the first render. SVG, so bar labels
+    are text in the page."""
+    return {
+        "title": f"Top {n} by average",
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "y": {"field": "Entry", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 400}},
+            "x": {"field": "Average ⬆️", "type": "quantitative", "title": "Average"},
+            "tooltip": [{"field": "Rank"}, {"field": "Entry", "title": "Model"},
+                        {"field": "Average ⬆️", "format": ".2f", "title": "Average"}],
+        },
+        "height": {"step": 22},
+        "usermeta": {"embedOptions": {"renderer": "svg"}},
+    }
+
+
+def view_csv(view: pl.DataFrame) -> bytes:
+    """The leaderboard view as the CSV download holds it (the link column left out)."""
+    return view.drop("Details", strict=False).write_csv().encode()
+
+
+def view_parquet(view: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    view.drop("Details", strict=False).write_parquet(buf)
+    return buf.getvalue()
 
 
 def queue_groups(requests: list[Request]) -> dict[str, list[Request]]:

@@ -93,7 +93,7 @@ def test_leaderboard_search_model_and_quantization(server, browser):
     expect.set_options(timeout=30_000)
     url, home = server
     SHOTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
     page.set_default_timeout(30_000)
     board = queries.rankings(home, suite="offline")
     leader = board.row(0, named=True)
@@ -104,10 +104,16 @@ def test_leaderboard_search_model_and_quantization(server, browser):
     expect(page.get_by_text(f"{board.height} entries")).to_be_visible()
     grid = page.locator(".stDataFrame, [data-testid=\"stDataFrame\"], [data-testid=\"stDataFrameResizable\"]").first
     expect(grid).to_be_visible()
-    expect(page.locator(".js-plotly-plot").first).to_be_visible()
-    bar_label = page.locator(".js-plotly-plot .ytick text", has_text=leader["model_id"])
+    bar_label = page.locator('[data-testid="stVegaLiteChart"] svg text', has_text=leader["model_id"])
     expect(bar_label.first).to_be_visible()
     page.screenshot(path=str(SHOTS / "leaderboard.png"), full_page=True)
+    page.locator('[data-testid="stVegaLiteChart"]').first.screenshot(path=str(SHOTS / "leaderboard-chart.png"))
+
+    # the CSV download, built on click, holds the view
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    csv = download.value.path().read_text().splitlines()
+    assert len(csv) == board.height + 1 and "Details" not in csv[0] and csv[1].startswith(f"1,false,{leader['model_id']},")
 
     # search with the FAQ syntax: only the matching models remain
     box = page.get_by_role("textbox", name="Search")
@@ -115,8 +121,9 @@ def test_leaderboard_search_model_and_quantization(server, browser):
     box.press("Enter")
     expected = queries.rankings(home, suite="offline", search="qwen; Hub License: apache-2.0")
     expect(page.get_by_text(f"{expected.height} entries")).to_be_visible()
-    expect(page.locator(".js-plotly-plot .ytick text", has_text="demo/ft-qwen").first).to_be_visible()
-    expect(page.locator(".js-plotly-plot .ytick text", has_text="demo/chat-mistral")).to_have_count(0)
+    bars = page.locator('[data-testid="stVegaLiteChart"] svg text')
+    expect(bars.filter(has_text="demo/ft-qwen").first).to_be_visible()
+    expect(bars.filter(has_text="demo/chat-mistral")).to_have_count(0)
     page.screenshot(path=str(SHOTS / "leaderboard-search.png"), full_page=True)
 
     # a model's page: its runs and per-task scores

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import subprocess
 import sys
 
 import numpy as np
+import polars as pl
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard.views import DEFAULT_COLUMNS, leaderboard_view, view_csv, view_parquet
 from tests.conftest import REPO
 from tests.fixture_warehouse import FLAGGED_MODEL, MODELS, QUANTIZED_MODEL, REAL, build_fixture_warehouse
 from warehouse import queries
@@ -61,6 +64,14 @@ def chart(at: AppTest, i: int = 0) -> list[dict]:
     return _decode(json.loads(at.get("plotly_chart")[i].proto.spec)["data"])
 
 
+def bar_chart(at: AppTest) -> tuple[dict, list[dict]]:
+    """The leaderboard's Vega-Lite chart: its spec and its rows."""
+    import pyarrow as pa
+
+    proto = at.get("vega_lite_chart")[0].proto
+    return json.loads(proto.spec), pa.ipc.open_stream(proto.data.data).read_all().to_pylist()
+
+
 def _decode(obj):
     if isinstance(obj, dict) and "bdata" in obj and "dtype" in obj:
         arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=obj["dtype"])
@@ -93,10 +104,12 @@ def test_leaderboard_default_view_matches_the_warehouse(home):
     benches = ["IFEval", "BBH", "MATH Lvl 5", "GPQA", "MUSR", "MMLU-PRO"]
     assert df[benches].mean(axis=1).tolist() == pytest.approx(df["Average ⬆️"].tolist())
     assert df["Details"].iloc[0] == f"model?model={df['Model'].iloc[0]}"
-    bars = chart(at)
-    assert len(bars) == 1 and bars[0]["type"] == "bar"
-    assert list(bars[0]["x"]) == pytest.approx(df["Average ⬆️"].head(len(bars[0]["x"])).tolist())
-    assert bars[0]["y"][0] == f"{df['Model'].iloc[0]} ({df['Precision'].iloc[0]})"
+    spec, bars = bar_chart(at)
+    assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["field"] == "Entry"
+    assert [b["Average ⬆️"] for b in bars] == pytest.approx(df["Average ⬆️"].head(len(bars)).tolist())
+    assert bars[0]["Entry"] == f"{df['Model'].iloc[0]} ({df['Precision'].iloc[0]})" and len(bars) == 12
+    widget(at.slider, "Top N in the chart").set_value(5).run()
+    assert len(bar_chart(at)[1]) == 5 and bar_chart(at)[0]["title"] == "Top 5 by average"
 
 
 def test_category_precision_license_and_size_filters(home):
@@ -175,6 +188,12 @@ def test_pinned_models_stay_on_top(home):
     df = table(at)
     assert df["Model"].iloc[0] == "demo/ft-qwen" and df["📌"].iloc[0]
     assert set(df["Model"].iloc[1:]) == {"demo/chat-mistral"}
+    assert df["Rank"].isna().iloc[0] and df["Rank"].iloc[1:].tolist() == [1, 2, 3], "ranks count the filter only"
+    # options are the models in the table plus the pins; any other id can be typed
+    assert set(widget(at.multiselect, "📌 Pinned models (stay on top)").options) == {"demo/ft-qwen", "demo/chat-mistral"}
+    widget(at.multiselect, "📌 Pinned models (stay on top)").set_value(["demo/ft-qwen", "nobody/nothing"]).run()
+    assert not at.exception and "nobody/nothing" in at.warning[0].value
+    assert table(at)["Model"].iloc[0] == "demo/ft-qwen"
 
 
 @pytest.mark.skipif(not REAL.exists(), reason="../shared/fixtures is not present")
@@ -191,6 +210,14 @@ def test_downloads_hold_the_current_view(home):
     widget(at.selectbox, "Category").set_value("merge").run()
     buttons = at.get("download_button")
     assert [b.proto.label for b in buttons] == ["Download CSV", "Download Parquet"]
+    # the files are built when a button is clicked (the browser test downloads one); their content:
+    board = offline_board(home, category="merge")
+    view = leaderboard_view(board, queries.benchmark_columns("offline"), columns=DEFAULT_COLUMNS)
+    csv = pl.read_csv(io.BytesIO(view_csv(view)))
+    parquet = pl.read_parquet(io.BytesIO(view_parquet(view)))
+    assert csv["Model"].to_list() == parquet["Model"].to_list() == table(at)["Model"].tolist()
+    assert "Details" not in csv.columns and parquet["Average ⬆️"].to_list() == pytest.approx(
+        table(at)["Average ⬆️"].tolist())
 
 
 # -- queue and submit --------------------------------------------------------------------------------

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import io
-
-import plotly.express as px
 import polars as pl
 import streamlit as st
 
 from dashboard import data
-from dashboard.views import BASE_COLUMNS, DEFAULT_COLUMNS, leaderboard_view
+from dashboard.views import (
+    BASE_COLUMNS,
+    DEFAULT_COLUMNS,
+    leaderboard_view,
+    top_n_chart,
+    view_csv,
+    view_parquet,
+)
 from warehouse.queries import CATEGORIES, benchmark_columns
 from warehouse.search import SearchError
 
@@ -56,25 +60,38 @@ filters = dict(suite=suite, category=category, search=search or None, show_flagg
                license=None if license == "all" else license,
                params_min=params[0] if params[0] > 0 else None,
                params_max=params[1] if params[1] < max_params else None)
+bench = [(k, labels[k]) for k in shown]
+stored_order = not raw and set(shown) == set(labels)  # the stored average orders rows: the first page is enough
+needed = ["model_id", "precision", "static_rank", "average", *columns,
+          *(f"{k}_raw" if raw else k for k, _ in bench)]
 try:
-    board = data.rankings(**filters)
+    if stored_order:
+        board = data.rankings(**filters, limit=MAX_ROWS, columns=needed)
+        total = data.query("rankings_count", **filters)
+    else:  # an average over other benchmarks, or over raw values, reorders: rank every row
+        board = data.rankings(**filters, columns=needed)
+        total = board.height
 except SearchError as exc:
     st.error(str(exc))
     st.stop()
 
-choices = data.query("model_choices", suite)
-all_models = choices["model_id"].to_list() if choices.height else []
-pins = st.multiselect("📌 Pinned models (stay on top)", all_models, key="pinned")
-pinned = data.rankings(suite=suite, show_flagged=True).filter(pl.col("model_id").is_in(pins)) if pins else None
+# options: the pins and the models in the table (not every model: 100,000 ids made the page slow); any
+# other model id can be typed
+options = list(dict.fromkeys([*st.session_state.get("pinned", []), *board["model_id"].to_list()]))
+pins = st.multiselect("📌 Pinned models (stay on top)", options, key="pinned", accept_new_options=True,
+                      placeholder="Pick from the table or type a model id",
+                      help="Pinned models stay on top whatever the filter; type any model id to pin one not shown.")
+pinned = data.pinned_rows(suite, pins, needed) if pins else None
+if pins and (missing := sorted(set(pins) - set(pinned["model_id"]))):
+    st.warning(f"Not on the {suite} leaderboard: {', '.join(missing)}")
 
-if board.height == 0 and not pins:
+if total == 0 and not pins:
     st.info("No model matches these filters. Clear the search or widen the filters.")
     st.stop()
-bench = [(k, labels[k]) for k in shown]
-view = leaderboard_view(board, bench, columns=columns, raw=raw, rank_within_filter=rank_mode == "within filter",
-                        pinned=pinned)
-st.caption(f"{board.height} entries" + (f", {len(pins)} pinned" if pins else "")
-           + (f"; the table shows the first {MAX_ROWS:,}, the downloads hold all" if view.height > MAX_ROWS else ""))
+view_args = dict(benchmarks=bench, columns=columns, raw=raw, rank_within_filter=rank_mode == "within filter")
+view = leaderboard_view(board, pinned=pinned, **view_args)
+st.caption(f"{total} entries" + (f", {len(pins)} pinned" if pins else "")
+           + (f"; the table shows the first {MAX_ROWS:,}, the downloads hold all" if total > MAX_ROWS else ""))
 st.dataframe(view.head(MAX_ROWS), hide_index=True, width="stretch", key="board", column_config={
     "Details": st.column_config.LinkColumn("Details", display_text="open", width="small"),
     "📌": st.column_config.CheckboxColumn("📌", width="small"),
@@ -82,15 +99,20 @@ st.dataframe(view.head(MAX_ROWS), hide_index=True, width="stretch", key="board",
     **{label: st.column_config.NumberColumn(format="%.2f") for label in view.columns if label in labels.values()},
 })
 
+
+def whole_view() -> pl.DataFrame:
+    """Every row of the current view, not only the page shown: built when a download is asked for."""
+    if board.height == total:
+        return view
+    return leaderboard_view(data.whole_rankings(filters, needed), pinned=pinned, **view_args)
+
+
 d = st.columns([1, 1, 4])
-d[0].download_button("Download CSV", view.drop("Details").write_csv().encode(), "leaderboard.csv", "text/csv")
-buf = io.BytesIO()
-view.drop("Details").write_parquet(buf)
-d[1].download_button("Download Parquet", buf.getvalue(), "leaderboard.parquet", "application/vnd.apache.parquet")
+d[0].download_button("Download CSV", lambda: view_csv(whole_view()), "leaderboard.csv", "text/csv", on_click="ignore")
+d[1].download_button("Download Parquet", lambda: view_parquet(whole_view()), "leaderboard.parquet",
+                     "application/vnd.apache.parquet", on_click="ignore")
 
 n = st.slider("Top N in the chart", 5, 50, 15)
 top_n = view.head(n).with_columns(Entry=pl.format("{} ({})", "Model", "Precision") if "Precision" in view.columns
                                    else pl.col("Model"))
-fig = px.bar(top_n, x="Average ⬆️", y="Entry", orientation="h", hover_data=["Rank"], title=f"Top {n} by average")
-fig.update_layout(yaxis={"categoryorder": "total ascending"}, height=max(300, 28 * top_n.height))
-st.plotly_chart(fig, width="stretch")
+st.vega_lite_chart(top_n.select("Entry", "Rank", "Average ⬆️"), top_n_chart(n), width="stretch", key="top_n")
