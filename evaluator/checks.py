@@ -17,7 +17,10 @@ TRUST_REMOTE_CODE = "needs trust_remote_code: only architectures in a stable tra
 
 
 class SubmissionError(ValueError):
+    """A refused submission: `field` is the form field at fault, `message` (one line) what would be accepted."""
+
     def __init__(self, field: str, message: str):
+        message = " ".join(str(message).split())
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
@@ -28,6 +31,7 @@ class ModelFacts:
     """What the checks learned about the model at its pinned revision."""
 
     sha: str
+    params: int  # counted from the weight files' headers
     params_b: float
     architectures: str
     license: str
@@ -37,10 +41,12 @@ class ModelFacts:
     gguf_file: str | None
 
 
-def check_model_id(model_id: str) -> str:
-    if not isinstance(model_id, str) or not MODEL_ID.match(model_id) or ".." in model_id:
-        raise SubmissionError("model", f"{model_id!r} is not a valid model id: expected 'org/name' with letters, "
-                                       "digits, '-', '_' and '.', each part at most 96 characters")
+def check_model_id(model_id: str, field: str = "model") -> str:
+    """An 'org/name' id; it is only ever stored, never joined into a file path."""
+    if not isinstance(model_id, str) or not MODEL_ID.fullmatch(model_id) or ".." in model_id:
+        shown = model_id if not isinstance(model_id, str) or len(model_id) <= 60 else model_id[:57] + "..."
+        raise SubmissionError(field, f"{shown!r} is not a valid model id: expected 'org/name' with letters, "
+                                     "digits, '-', '_' and '.', each part at most 96 characters")
     return model_id
 
 
@@ -79,6 +85,108 @@ def safetensors_params(header_and_size: tuple[bytes, int], name: str) -> int:
     return total
 
 
+GGUF_MAGIC = b"GGUF"
+_GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+
+
+class _NeedMoreBytes(Exception):
+    pass
+
+
+def gguf_header(head: bytes, name: str) -> tuple[int, bool]:
+    """(parameter count, has a chat template) from a GGUF file's header alone (its first bytes).
+
+    Raises _NeedMoreBytes when `head` ends inside the header, SubmissionError when it is not GGUF."""
+    if len(head) >= 4 and head[:4] != GGUF_MAGIC:
+        raise SubmissionError("weights", f"{name} is not a GGUF file (it does not start with 'GGUF')")
+    pos = 0
+
+    def take(fmt: str):
+        nonlocal pos
+        size = struct.calcsize(fmt)
+        if pos + size > len(head):
+            raise _NeedMoreBytes
+        (value,) = struct.unpack_from(fmt, head, pos)
+        pos += size
+        return value
+
+    def string() -> bytes:
+        nonlocal pos
+        n = take("<Q")
+        if n > 1 << 30:
+            raise SubmissionError("weights", f"{name} is corrupt (a GGUF string of {n} bytes)")
+        skip(n)
+        return head[pos - n : pos]
+
+    def value(kind: int) -> None:
+        if kind in _GGUF_SCALARS:
+            take(_GGUF_SCALARS[kind])
+        elif kind == 8:
+            string()
+        elif kind == 9:
+            item, count = take("<I"), take("<Q")
+            if item in _GGUF_SCALARS:  # a fixed-size array: skip it at once
+                skip(struct.calcsize(_GGUF_SCALARS[item]) * count)
+            else:
+                for _ in range(count):
+                    value(item)
+        else:
+            raise SubmissionError("weights", f"{name} is corrupt (unknown GGUF value type {kind})")
+
+    def skip(n: int) -> None:
+        nonlocal pos
+        if pos + n > len(head):
+            raise _NeedMoreBytes
+        pos += n
+
+    take("<I")  # magic
+    version = take("<I")
+    if version not in (2, 3):
+        raise SubmissionError("weights", f"{name}: GGUF version {version} is not supported (accepted: 2 or 3)")
+    n_tensors, n_kv = take("<Q"), take("<Q")
+    if n_tensors > 1_000_000 or n_kv > 1_000_000:
+        raise SubmissionError("weights", f"{name} is corrupt (GGUF header claims {n_tensors} tensors)")
+    has_template = False
+    for _ in range(n_kv):
+        key = string()
+        kind = take("<I")
+        has_template = has_template or key == b"tokenizer.chat_template"
+        value(kind)
+    params = 0
+    for _ in range(n_tensors):
+        string()
+        dims = take("<I")
+        count = 1
+        for _ in range(dims):
+            count *= take("<Q")
+        take("<I")  # tensor type
+        take("<Q")  # offset
+        params += count
+    return params, has_template
+
+
+def read_gguf_header(source, name: str) -> tuple[int, bool]:
+    """Read ever longer prefixes of a GGUF file until its header parses (vocabularies take a few MB)."""
+    limit, size = 1 << 20, source.size(name)
+    while True:
+        head = source.read(name, limit=min(limit, size) or None)
+        try:
+            return gguf_header(head, name)
+        except _NeedMoreBytes:
+            if len(head) >= size or limit >= 256 << 20:
+                raise SubmissionError("weights", f"{name} is truncated (its GGUF header ends early)") from None
+            limit *= 4
+
+
+def read_safetensors_params(source, name: str) -> int:
+    size = source.size(name)
+    head = source.read(name, limit=8)
+    n = struct.unpack("<Q", head[:8])[0] if len(head) == 8 else 0
+    if len(head) == 8 and n <= 100_000_000:
+        head = source.read(name, limit=8 + n)
+    return safetensors_params((head, size), name)
+
+
 def card_license(card: str) -> str:
     match = re.match(r"^---\s*\n(.*?)\n---", card, re.S)
     if not match:
@@ -93,13 +201,18 @@ def check_config(raw: bytes) -> tuple[str, str]:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise SubmissionError("config", "config.json is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise SubmissionError("config", "config.json must hold a JSON object")
     if "auto_map" in data:
-        raise SubmissionError("config", TRUST_REMOTE_CODE)
+        raise SubmissionError("config", f"config.json has auto_map (custom code), so it {TRUST_REMOTE_CODE}")
     from transformers import AutoConfig
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
     model_type = data.get("model_type")
+    if not model_type:
+        raise SubmissionError("config", "config.json has no model_type (accepted: a model_type of a stable "
+                                        "transformers release, such as llama or qwen2)")
     if model_type not in CONFIG_MAPPING_NAMES:
         raise SubmissionError("config", f"model_type {model_type!r} is not known to transformers: {TRUST_REMOTE_CODE}")
     if model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
@@ -114,42 +227,61 @@ def check_config(raw: bytes) -> tuple[str, str]:
     return model_type, ",".join(data.get("architectures") or [])
 
 
+def _json_file(source, name: str, field: str) -> dict:
+    try:
+        data = json.loads(source.read(name))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise SubmissionError(field, f"{name} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise SubmissionError(field, f"{name} must hold a JSON object")
+    return data
+
+
 def inspect_model(source, precision: str, use_chat_template: bool, max_params_b: float,
                   weight_type: str = "Original") -> ModelFacts:
+    """Every check that needs the model's files, at the source's pinned sha; reads headers, never tensors."""
     files = source.files()
     if weight_type == "Adapter":
         if "adapter_config.json" not in files:
-            raise SubmissionError("weight_type", "Adapter needs adapter_config.json at the revision")
+            raise SubmissionError("weight_type", "Adapter needs adapter_config.json at the revision "
+                                                 "(or submit the merged model as Original)")
         architectures = "adapter"
     else:
         if "config.json" not in files:
             raise SubmissionError("config", "config.json is missing at this revision")
         _, architectures = check_config(source.read("config.json"))
+    tokenizer_config = _json_file(source, "tokenizer_config.json", "tokenizer") if "tokenizer_config.json" in files \
+        else {}
+    if "auto_map" in tokenizer_config:
+        raise SubmissionError("tokenizer", f"tokenizer_config.json has auto_map (custom code), so it {TRUST_REMOTE_CODE}")
 
+    gguf_template = False
     if precision == "gguf":
-        weights = [f for f in files if f.endswith(".gguf")]
+        weights = sorted(f for f in files if f.endswith(".gguf"))
         if not weights:
-            raise SubmissionError("precision", "precision gguf needs a .gguf file at the revision")
-        params = 0
+            raise SubmissionError("precision", "precision gguf needs a .gguf file at the revision "
+                                               "(or choose float32, float16, bfloat16, 8bit or 4bit)")
+        if len(weights) > 1:
+            raise SubmissionError("precision", f"precision gguf needs exactly one .gguf file at the revision, "
+                                               f"found {len(weights)}: {', '.join(weights)}")
+        params, gguf_template = read_gguf_header(source, weights[0])
     else:
-        if any(f.endswith((".bin", ".pt", ".pth", ".ckpt", ".pkl")) for f in files) and not any(
-            f.endswith(".safetensors") for f in files
-        ):
-            raise SubmissionError("weights", "only safetensors weights are accepted (found pickle-based files); "
-                                             "convert them with `save_pretrained(..., safe_serialization=True)`")
-        weights = [f for f in files if f.endswith(".safetensors")]
+        weights = sorted(f for f in files if f.endswith(".safetensors"))
         if not weights:
-            raise SubmissionError("weights", "no .safetensors weights at this revision")
-        params = 0
-        for name in weights:
-            size = source.size(name)
-            head = source.read(name, limit=8)
-            n = struct.unpack("<Q", head[:8])[0] if len(head) == 8 else 0
-            head = source.read(name, limit=8 + min(n, 100_000_001))
-            params += safetensors_params((head, size), name)
+            pickled = [f for f in files if f.endswith((".bin", ".pt", ".pth", ".ckpt", ".pkl"))]
+            if pickled:
+                raise SubmissionError("weights", f"only safetensors weights are accepted (found {pickled[0]}, a "
+                                                 "pickle-based file); convert them with "
+                                                 "`save_pretrained(..., safe_serialization=True)`")
+            raise SubmissionError("weights", "no .safetensors weights at this revision (accepted: safetensors "
+                                             "files, or a .gguf file with precision gguf)")
+        params = sum(read_safetensors_params(source, name) for name in weights)
+    if params <= 0:
+        raise SubmissionError("weights", f"{weights[0]} holds no tensors")
     params_b = params / 1e9
     if params_b > max_params_b:
-        raise SubmissionError("model", f"{params_b:.1f}B parameters is above this leaderboard's limit of {max_params_b}B")
+        raise SubmissionError("model", f"{params_b:.1f}B parameters is above this leaderboard's limit of "
+                                       f"{max_params_b:g}B (LLMBOARD_MAX_PARAMS_B)")
 
     if "README.md" not in files:
         raise SubmissionError("model_card", "no model card (README.md) at this revision: add one with a license")
@@ -157,17 +289,10 @@ def inspect_model(source, precision: str, use_chat_template: bool, max_params_b:
     if not license:
         raise SubmissionError("license", "the model card has no license: add `license: <id>` to its YAML front matter")
 
-    has_template = "chat_template.jinja" in files
-    if not has_template and "tokenizer_config.json" in files:
-        try:
-            has_template = bool(json.loads(source.read("tokenizer_config.json")).get("chat_template"))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            has_template = False
-    if precision == "gguf":
-        has_template = has_template or use_chat_template  # GGUF files carry their own template
+    has_template = "chat_template.jinja" in files or bool(tokenizer_config.get("chat_template")) or gguf_template
     if use_chat_template and not has_template:
         raise SubmissionError("use_chat_template", "the tokenizer has no chat template: submit without "
                                                    "use_chat_template, or add one to tokenizer_config.json")
     fingerprint = {name: source.blob_sha256(name) for name in weights}
-    return ModelFacts(source.sha, round(params_b, 6), architectures, license, weights, fingerprint, has_template,
-                      weights[0] if precision == "gguf" else None)
+    return ModelFacts(source.sha, params, round(params_b, 6), architectures, license, weights, fingerprint,
+                      has_template, weights[0] if precision == "gguf" else None)

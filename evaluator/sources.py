@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluator.checks import SubmissionError
 
-class SourceError(ValueError):
-    """The model or revision cannot be found; the message says which field and why."""
+
+class SourceError(SubmissionError):
+    """The model or revision cannot be found (or read); `field` says which field, the message why."""
 
 
 @dataclass
@@ -29,14 +31,14 @@ class LocalGitSource:
     def open(cls, repo: str | Path, revision: str) -> LocalGitSource:
         path = Path(repo).expanduser().resolve()
         if not (path / ".git").exists():
-            raise SourceError(f"model: {repo} is not a local git repository (expected a folder with .git)")
+            raise SourceError("model", f"{repo} is not a local git repository (expected a folder with .git)")
         revision = revision or "HEAD"
         if revision.startswith("-"):
-            raise SourceError(f"revision: {revision!r} is not a commit sha or branch name")
+            raise SourceError("revision", f"{revision!r} is not a commit sha or branch name")
         out = subprocess.run(["git", "-C", str(path), "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
                              capture_output=True, text=True)
         if out.returncode != 0:
-            raise SourceError(f"revision: {revision!r} is not a commit or branch of {path} "
+            raise SourceError("revision", f"{revision!r} is not a commit or branch of {path} "
                               "(accepted: a full or short commit sha, or a branch name)")
         return cls(path, out.stdout.strip())
 
@@ -94,9 +96,21 @@ class LocalGitSource:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def _network_error(exc: BaseException) -> bool:
+    """An HTTP error status, or the HTTP client failing to connect or read (its errors are not OSErrors)."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    return isinstance(exc, HfHubHTTPError | OSError) or type(exc).__module__.split(".")[0] in (
+        "httpx", "httpx2", "httpcore", "httpcore2", "h11")
+
+
 @dataclass
 class HubSource:
-    """A model on the Hugging Face hub, pinned to the sha its revision resolves to."""
+    """A model on the Hugging Face hub, pinned to the sha its revision resolves to.
+
+    Only metadata and file prefixes are fetched at submission (HTTP range requests on the resolve
+    endpoint); the worker's `checkout` downloads the files. The endpoint is huggingface_hub's
+    (`HF_ENDPOINT`, read when huggingface_hub is imported)."""
 
     repo_id: str
     sha: str
@@ -107,35 +121,68 @@ class HubSource:
     @classmethod
     def open(cls, repo_id: str, revision: str) -> HubSource:
         from huggingface_hub import HfApi
-        from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+        from huggingface_hub.errors import (
+            OfflineModeIsEnabled,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
 
+        revision = revision or "main"
         try:
-            info = HfApi().model_info(repo_id, revision=revision or "main", files_metadata=True)
+            info = HfApi().model_info(repo_id, revision=revision, files_metadata=True)
         except RevisionNotFoundError:
-            raise SourceError(f"revision: {revision!r} does not exist for {repo_id} on the hub") from None
+            raise SourceError("revision", f"{revision!r} does not exist for {repo_id} on the hub "
+                                          "(accepted: a commit sha or a branch of the model)") from None
         except RepositoryNotFoundError:
-            raise SourceError(f"model: {repo_id} was not found on the hub (is it public?)") from None
-        except (HfHubHTTPError, OSError) as exc:
-            raise SourceError(f"model: the Hugging Face hub could not be reached to look up {repo_id} "
-                              f"({type(exc).__name__}); try again later, or submit a local git repository") from None
+            raise SourceError("model", f"{repo_id} was not found on the hub (is it public?)") from None
+        except OfflineModeIsEnabled as exc:
+            raise SourceError("model", f"the hub cannot be used to look up {repo_id}: HF_HUB_OFFLINE is set "
+                                       f"({exc}); submit a local git repository instead") from None
+        except Exception as exc:
+            if not _network_error(exc):
+                raise
+            raise SourceError("model", f"the Hugging Face hub could not be reached to look up {repo_id} "
+                                       f"({type(exc).__name__}); try again later, or submit a local git "
+                                       "repository") from None
+        if not info.sha or not info.siblings:
+            raise SourceError("model", f"the hub returned no commit or file list for {repo_id} at {revision!r}")
         return cls(repo_id, info.sha, info)
 
     def files(self) -> list[str]:
         return [s.rfilename for s in (self.info.siblings or [])]
 
-    def read(self, name: str, limit: int | None = None) -> bytes:
-        from huggingface_hub import hf_hub_download
+    def _sibling(self, name: str):
+        return next(s for s in self.info.siblings if s.rfilename == name)
 
-        path = hf_hub_download(self.repo_id, name, revision=self.sha)
-        with open(path, "rb") as fh:
-            return fh.read(limit) if limit else fh.read()
+    def read(self, name: str, limit: int | None = None) -> bytes:
+        """The bytes of one file at the pinned sha (only the first `limit` bytes are fetched, if given)."""
+        from urllib.parse import quote
+
+        from huggingface_hub import constants
+        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+        headers = build_hf_headers()
+        if limit:
+            headers["Range"] = f"bytes=0-{limit - 1}"
+        url = f"{constants.ENDPOINT}/{self.repo_id}/resolve/{self.sha}/{quote(name)}"
+        try:
+            response = get_session().get(url, headers=headers, follow_redirects=True, timeout=60)
+            hf_raise_for_status(response)
+        except Exception as exc:
+            if not _network_error(exc):
+                raise
+            raise SourceError("model", f"{name} could not be read from the hub ({type(exc).__name__}); "
+                                       "try again later") from None
+        data = response.content
+        return data[:limit] if limit else data
 
     def size(self, name: str) -> int:
-        return next((s.size or 0) for s in self.info.siblings if s.rfilename == name)
+        sib = self._sibling(name)
+        return sib.lfs.size if sib.lfs is not None and sib.lfs.size else (sib.size or 0)
 
     def blob_sha256(self, name: str) -> str:
-        sib = next(s for s in self.info.siblings if s.rfilename == name)
-        if sib.lfs is not None:
+        sib = self._sibling(name)
+        if sib.lfs is not None and sib.lfs.sha256:
             return sib.lfs.sha256
         import hashlib
 

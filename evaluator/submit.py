@@ -14,10 +14,11 @@ from evaluator import checks
 from evaluator.checks import SubmissionError
 from evaluator.queue import connect, evaluation_queue, notify_ingest
 from evaluator.requests import Request, RequestStatus, RequestStore
-from evaluator.sources import SourceError, open_source
+from evaluator.sources import open_source
 from llmboard.settings import Config
 
 ACTIVE = {RequestStatus.PENDING, RequestStatus.RUNNING, RequestStatus.FINISHED}
+COPY_FLAG_KIND = "unattributed-copy"  # one of warehouse.flags.KINDS
 
 
 @dataclass
@@ -43,62 +44,73 @@ def is_local(model: str) -> bool:
     return model.startswith(("/", "./", "../", "~")) or Path(model).expanduser().is_dir()
 
 
-def check_submission(sub: Submission, cfg: Config, store: RequestStore) -> tuple[Request, checks.ModelFacts]:
+def inspect_submission(sub: Submission, max_params_b: float) -> tuple[str, str, checks.ModelFacts]:
+    """The checks of the form and of the model's files: (model id, source, facts). Reads no request record."""
     checks.check_choice("precision", sub.precision, checks.PRECISIONS)
     checks.check_choice("weight_type", sub.weight_type, checks.WEIGHT_TYPES)
     checks.check_choice("model_type", sub.model_type, checks.MODEL_TYPES)
     if sub.weight_type in ("Delta", "Adapter") and not sub.base_model:
-        raise SubmissionError("base_model", f"weight type {sub.weight_type} needs the base model it applies to")
+        raise SubmissionError("base_model", f"weight type {sub.weight_type} needs the base model it applies to "
+                                            "('org/name'), or choose weight type Original")
     if sub.base_model:
-        checks.check_model_id(sub.base_model)
+        checks.check_model_id(sub.base_model, "base_model")
     local = is_local(sub.model)
-    model_id = checks.check_model_id(sub.model_id or (local_model_id(Path(sub.model).expanduser()) if local else sub.model))
-    try:
-        source = open_source(model_id, sub.revision, str(Path(sub.model).expanduser()) if local else None)
-    except SourceError as exc:
-        field, _, message = str(exc).partition(": ")
-        raise SubmissionError(field, message) from None
-    facts = checks.inspect_model(source, sub.precision, sub.use_chat_template, cfg.max_params_b, sub.weight_type)
+    if sub.model_id:
+        model_id = checks.check_model_id(sub.model_id, "model_id")
+    else:
+        model_id = checks.check_model_id(local_model_id(Path(sub.model).expanduser()) if local else sub.model)
+    source = open_source(model_id, sub.revision, str(Path(sub.model).expanduser()) if local else None)
+    facts = checks.inspect_model(source, sub.precision, sub.use_chat_template, max_params_b, sub.weight_type)
+    return model_id, (str(Path(sub.model).expanduser().resolve()) if local else "hub"), facts
 
-    existing = store.all()
+
+def admit(sub: Submission, cfg: Config, model_id: str, source: str, facts: checks.ModelFacts,
+          existing: list[Request]) -> Request:
+    """The checks against earlier requests (duplicates, rate limit, copies); the request to store."""
     for r in existing:
         if (r.model, r.sha, r.precision, r.weight_type) == (model_id, facts.sha, sub.precision, sub.weight_type) \
                 and r.status in ACTIVE:
-            raise SubmissionError("model", f"{model_id} at {facts.sha[:10]} in {sub.precision} was already submitted: "
-                                           f"request {r.request_id} is {r.status} (a new commit or another precision "
-                                           "is welcome)")
+            raise SubmissionError("model", f"{model_id} at {facts.sha[:10]} in {sub.precision} ({sub.weight_type}) "
+                                           f"was already submitted: see request {r.request_id} ({r.status}); a new "
+                                           "commit or another precision is welcome")
     is_admin = bool(cfg.admin_token) and sub.admin_token == cfg.admin_token
     if not is_admin:
         week_ago = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S")
         recent = [r for r in existing if r.sender == sub.sender and r.submitted_time >= week_ago]
         if len(recent) >= cfg.rate_limit:
             raise SubmissionError("sender", f"{sub.sender} submitted {len(recent)} models in the last 7 days; the limit "
-                                            f"is {cfg.rate_limit} (maintainers are exempt)")
-    copy_of = None
+                                            f"is {cfg.rate_limit} per 7 days (LLMBOARD_RATE_LIMIT; maintainers are "
+                                            "exempt)")
     prints = set(facts.fingerprint.values())
-    for r in existing:
-        if r.model != model_id and prints and prints == set((r.fingerprint or {}).values()):
-            copy_of = r.model
-            break
+    copy_of = next((r.model for r in existing
+                    if r.model != model_id and prints and prints == set((r.fingerprint or {}).values())), None)
     req = Request(
         request_id="", model=model_id, revision=sub.revision, sha=facts.sha, precision=sub.precision,
         weight_type=sub.weight_type, model_type=sub.model_type, base_model=sub.base_model,
-        use_chat_template=sub.use_chat_template, sender=sub.sender,
-        source=str(Path(sub.model).expanduser().resolve()) if local else "hub",
+        use_chat_template=sub.use_chat_template, sender=sub.sender, source=source,
         params=facts.params_b, architectures=facts.architectures, license=facts.license,
         fingerprint=facts.fingerprint, copy_of=copy_of, gguf_file=facts.gguf_file,
     )
     req.request_id = Request.make_id(model_id, facts.sha, sub.precision, sub.weight_type, req.submitted_time)
-    return req, facts
+    return req
 
 
 def submit(sub: Submission, cfg: Config) -> Request:
-    """Check, record (PENDING) and enqueue. Raises SubmissionError with the field at fault."""
+    """Check, record (PENDING) and enqueue. Raises SubmissionError with the field at fault.
+
+    The model's files are checked first, without the request store's lock (a hub lookup or hashing
+    large weights must not hold up workers); the checks against earlier requests run under it."""
+    model_id, source, facts = inspect_submission(sub, cfg.max_params_b)
     store = RequestStore(cfg.requests_dir)
     with store.locked():
-        req, _ = check_submission(sub, cfg, store)
+        req = admit(sub, cfg, model_id, source, facts, store.all())
         store.create(req)
     enqueue(req.request_id, cfg)
+    if req.copy_of:
+        notify_ingest(connect(cfg.redis_url), "flag", request_id=req.request_id, model=req.model,
+                      flag_kind=COPY_FLAG_KIND, author="llmboard",
+                      reason=f"possible unattributed copy: its weights are identical to those of {req.copy_of} "
+                             f"(sha256 of {', '.join(sorted(req.fingerprint))})")
     return store.load(req.request_id)
 
 

@@ -14,6 +14,7 @@ from evaluator.queue import drain_ingest
 from evaluator.recovery import sweep_lost
 from evaluator.requests import RequestStore
 from llmboard.settings import Config
+from warehouse.flags import FlagError, flag_model
 from warehouse.ingest import Writer
 
 SWEEP_EVERY_S = 5.0
@@ -27,8 +28,10 @@ def ingest_items(cfg: Config, items: list[dict]) -> int:
     """Load a batch of inbox items in one writer session (one snapshot published at the end)."""
     store = RequestStore(cfg.requests_dir)
     loaded = 0
+    new_flags: list[dict] = []
     with Writer(cfg.home) as w:
         request_ids: list[str] = []
+        flag_items: list[dict] = []
         for item in items:
             if item.get("kind") == "bundle":
                 loaded += w.ingest_bundle(Path(item["path"]))
@@ -38,6 +41,9 @@ def ingest_items(cfg: Config, items: list[dict]) -> int:
                 for bundle in pending_bundles(cfg.results_dir):
                     loaded += w.ingest_bundle(bundle)
                 request_ids.extend(r.request_id for r in store.all())
+            elif item.get("kind") == "flag":  # raised at submission; the request makes the model's row
+                request_ids.append(item["request_id"])
+                flag_items.append(item)
         for rid in dict.fromkeys(request_ids):
             try:
                 record = json.loads(store.path(rid).read_text())
@@ -45,6 +51,17 @@ def ingest_items(cfg: Config, items: list[dict]) -> int:
                 continue
             w.upsert_request(record)
             loaded += 1
+        for item in flag_items:
+            already = w.con.execute("SELECT 1 FROM flags WHERE model_id = ? AND kind = ? AND author = ? "
+                                    "AND status = 'open'", [item["model"], item["flag_kind"], item["author"]]).fetchone()
+            if already is None and all(f["model"] != item["model"] or f["flag_kind"] != item["flag_kind"] for f in new_flags):
+                new_flags.append(item)
+    for item in new_flags:  # flag_model takes the writer's lock itself
+        try:
+            flag_model(cfg.home, item["model"], item["flag_kind"], item["reason"], author=item["author"])
+        except FlagError:  # its request record is gone: nothing to flag
+            continue
+        loaded += 1
     return loaded
 
 
