@@ -5,7 +5,9 @@ Heavy imports (torch, transformers, lm_eval) happen here, inside functions, only
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import platform
 import shutil
@@ -31,37 +33,164 @@ def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def load_model(folder: Path, req: Request):
-    """The model and tokenizer at `folder` in the request's precision; never runs the model's own code."""
+FLOAT_PRECISIONS = ("float32", "float16", "bfloat16")
+BNB_PRECISIONS = ("8bit", "4bit")
+
+
+def _quantization_config(precision: str, dev: str):
+    """bitsandbytes settings: int8 (LLM.int8) or 4-bit NF4; both run on CPU with bitsandbytes >= 0.49.
+
+    Layers bitsandbytes leaves alone (embeddings, norms, lm_head) and the 4-bit compute run in float32
+    on CPU (half precision there is slow and lossy) and in float16 on CUDA, as is usual for bitsandbytes.
+    """
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import BitsAndBytesConfig
+
+    compute = torch.float16 if dev == "cuda" else torch.float32
+    if precision == "8bit":
+        return BitsAndBytesConfig(load_in_8bit=True), compute
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=compute, bnb_4bit_quant_type="nf4"), compute
+
+
+class _Once(logging.Filter):
+    """Let a message through once (bitsandbytes logs its int8 input cast on every forward pass)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = str(record.msg)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
+def _load_weights(folder: Path, precision: str, gguf_file: str | None, dev: str):
+    """The causal LM at `folder` in `precision`, placed on `dev`; never runs the model's own code.
+
+    gguf: the file `gguf_file`, dequantized to float32 by transformers (it has no GGUF kernels).
+    """
+    import torch
+    from transformers import AutoModelForCausalLM
 
     common = {"trust_remote_code": False}
-    dev = device()
-    try:
-        if req.precision == "gguf":
-            gguf = req.gguf_file or next(p.name for p in folder.glob("*.gguf"))
-            model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32, **common)
-            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf, **common)
-        elif req.precision in ("8bit", "4bit"):
-            from transformers import BitsAndBytesConfig
+    if precision == "gguf":
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf_file, dtype=torch.float32, **common)
+        return model.to(dev)
+    if precision in BNB_PRECISIONS:
+        quant, compute = _quantization_config(precision, dev)
+        logging.getLogger("bitsandbytes.autograd._functions").addFilter(_Once())
+        model = AutoModelForCausalLM.from_pretrained(folder, quantization_config=quant, device_map={"": dev},
+                                                     dtype=compute, **common)
+        if precision == "4bit" and dev == "cpu":
+            _unpacked_4bit_where_needed(model)
+        return model
+    dtype = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[precision]
+    return AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **common).to(dev)
 
-            quant = (BitsAndBytesConfig(load_in_8bit=True) if req.precision == "8bit" else
-                     BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=torch.float32,
-                                        bnb_4bit_quant_type="nf4"))
-            model = AutoModelForCausalLM.from_pretrained(folder, quantization_config=quant, device_map=dev,
-                                                         dtype=torch.float32, **common)
-            tokenizer = AutoTokenizer.from_pretrained(folder, **common)
+
+def _unpacked_4bit_where_needed(model) -> None:
+    """Keep bitsandbytes' 4-bit CPU kernel off layers it cannot pack.
+
+    On CPUs with AVX512-BF16, bitsandbytes repacks each 4-bit weight at its first inference call, which
+    needs out_features divisible by 32 and in_features by the quantization block (64); smaller layers
+    (the demo's tiny models) would fail there. Those layers stay 4-bit and use the generic kernel.
+    """
+    import bitsandbytes as bnb
+
+    for module in model.modules():
+        if isinstance(module, bnb.nn.Linear4bit):
+            state = module.weight.quant_state
+            if module.out_features % 32 or module.in_features % state.blocksize:
+                module.support_avx512bf16_for_cpu = False
+
+
+def _load_tokenizer(folders: list[Path], gguf_file: str | None):
+    """The GGUF file's own tokenizer; else the first folder's that has one (an adapter's, else its base's)."""
+    import tempfile
+
+    from transformers import AutoTokenizer
+
+    if gguf_file:
+        # Read from a folder holding the GGUF alone: beside a tokenizer_config.json, transformers
+        # builds the GGUF's vocabulary but drops its special tokens (eos/bos/pad become None).
+        with tempfile.TemporaryDirectory() as alone:
+            (Path(alone) / gguf_file).symlink_to((folders[0] / gguf_file).resolve())
+            return AutoTokenizer.from_pretrained(alone, gguf_file=gguf_file, trust_remote_code=False)
+    for folder in folders:
+        if any((folder / name).exists() for name in ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")):
+            return AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    raise SubmissionProblem(f"no tokenizer in {', '.join(f.name for f in folders)}")
+
+
+def load_model(folder: Path, req: Request, base_folder: Path | None = None):
+    """The model, its tokenizer and what was loaded (`loaded_facts`), at `folder` in the request's precision.
+
+    Never runs the model's own code. A float precision that loads in another dtype, or a bitsandbytes
+    one that quantized nothing, is an error, not a silent fallback.
+
+    An Adapter (weight type) is a PEFT adapter in `folder`, applied to the base model in `base_folder`
+    (loaded in the request's precision) and merged into it, so lm-eval sees a plain model.
+    """
+    dev = device()
+    if req.precision not in (*FLOAT_PRECISIONS, *BNB_PRECISIONS, "gguf"):
+        raise SubmissionProblem(f"precision {req.precision!r} is not one this worker can load")
+    try:
+        if req.weight_type == "Adapter":
+            if base_folder is None:
+                raise SubmissionProblem("an Adapter needs its base model")
+            if req.precision == "gguf":
+                raise SubmissionProblem("an Adapter cannot be applied to a GGUF base: choose a float or bitsandbytes precision")
+            from peft import PeftModel
+
+            base = _load_weights(base_folder, req.precision, None, dev)
+            model = PeftModel.from_pretrained(base, folder, is_trainable=False).merge_and_unload()
+            tokenizer = _load_tokenizer([folder, base_folder], None)
         else:
-            dtype = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[req.precision]
-            model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **common)
-            tokenizer = AutoTokenizer.from_pretrained(folder, **common)
-    except (OSError, ValueError, KeyError) as exc:
+            gguf = (req.gguf_file or next(p.name for p in sorted(folder.glob("*.gguf")))) if req.precision == "gguf" else None
+            model = _load_weights(folder, req.precision, gguf, dev)
+            tokenizer = _load_tokenizer([folder], gguf)
+    except (OSError, ValueError, KeyError, StopIteration) as exc:
         raise SubmissionProblem(f"the model does not load in {req.precision}: {exc}") from exc
-    if req.precision not in ("8bit", "4bit"):
-        model = model.to(dev)
     model.eval()
-    return model, tokenizer
+    loaded = loaded_facts(model, folder, req)
+    if req.precision in FLOAT_PRECISIONS and loaded["dtype"] != req.precision:
+        raise RuntimeError(f"asked for {req.precision}, the model loaded in {loaded['dtype']}")
+    if req.precision in BNB_PRECISIONS and not loaded["quantized_modules"]:
+        raise RuntimeError(f"asked for {req.precision}, but no layer was quantized by bitsandbytes")
+    return model, tokenizer, loaded
+
+
+def loaded_facts(model, folder: Path, req: Request) -> dict:
+    """What was actually loaded: the floating dtype, the quantization and how many layers it covers."""
+    floats = {str(p.dtype).removeprefix("torch.") for p in model.parameters() if p.dtype.is_floating_point}
+    dtype = str(model.dtype).removeprefix("torch.")
+    quantization, count = None, 0
+    if req.precision in BNB_PRECISIONS:
+        import bitsandbytes as bnb
+
+        kind = bnb.nn.Linear8bitLt if req.precision == "8bit" else bnb.nn.Linear4bit
+        count = sum(isinstance(m, kind) for m in model.modules())
+        quantization = "bitsandbytes int8" if req.precision == "8bit" else "bitsandbytes nf4"
+    elif req.precision == "gguf":
+        gguf = req.gguf_file or next(p.name for p in sorted(folder.glob("*.gguf")))
+        quantization = f"gguf {gguf_tensor_types(folder / gguf)}"
+    facts = {"dtype": dtype, "parameter_dtypes": sorted(floats), "quantization": quantization,
+             "quantized_modules": count, "device": str(next(model.parameters()).device),
+             "parameters": int(sum(p.numel() for p in model.parameters()))}
+    return facts
+
+
+def gguf_tensor_types(path: Path) -> str:
+    """The GGML tensor types in a GGUF file, most common first (e.g. 'Q4_1+F32')."""
+    from collections import Counter
+
+    from gguf import GGUFReader
+
+    counts = Counter(t.tensor_type.name for t in GGUFReader(path).tensors)
+    return "+".join(name for name, _ in counts.most_common())
 
 
 def _progress_tqdm(report: Progress):
@@ -145,20 +274,43 @@ def write_bundle(results: dict, req: Request, run: dict, log_path: Path, results
     return final
 
 
+def base_source(req: Request, cfg: Config):
+    """Where an Adapter's base model comes from, pinned to one sha.
+
+    `base_model` is a model id. When a local repository was submitted under that id, the base is that
+    repository at the sha of its latest such request (finished ones first); otherwise it is the hub
+    model of that id at `main`.
+    """
+    from evaluator.requests import RequestStatus, RequestStore
+
+    local = [r for r in RequestStore(cfg.requests_dir).all()
+             if r.model == req.base_model and r.weight_type != "Adapter" and r.source not in ("", "hub")]
+    if local:
+        best = max(local, key=lambda r: (r.status == RequestStatus.FINISHED, r.submitted_time))
+        return open_source(best.model, best.sha, best.source)
+    return open_source(req.base_model, "main")
+
+
 def run_request(req: Request, cfg: Config, log_path: Path, report: Progress) -> Path:
     started = datetime.now(UTC)
     t0 = time.monotonic()
     source = open_source(req.model, req.sha, req.source if req.source != "hub" else None)
     if source.sha != req.sha:
         raise SubmissionProblem(f"revision {req.revision} now resolves to {source.sha}, not {req.sha}")
+    base = base_source(req, cfg) if req.weight_type == "Adapter" else None
     report("loading model", 0.0)
-    with source.checkout() as folder:
-        model, tokenizer = load_model(folder, req)
+    with contextlib.ExitStack() as stack:
+        folder = stack.enter_context(source.checkout())
+        base_folder = stack.enter_context(base.checkout()) if base is not None else None
+        model, tokenizer, loaded = load_model(folder, req, base_folder)
+        load_s = time.monotonic() - t0
         report("evaluating", 0.0)
         results = run_lm_eval(model, tokenizer, req, cfg, report)
     run = {
         "started_at": started.isoformat(), "finished_at": datetime.now(UTC).isoformat(),
-        "duration_s": round(time.monotonic() - t0, 3), "device": device(), "dtype": req.precision,
+        "duration_s": round(time.monotonic() - t0, 3), "load_s": round(load_s, 3), "device": device(),
+        "dtype": loaded["dtype"], "quantization": loaded["quantization"], "loaded": loaded,
+        "base_model": {"model": req.base_model, "sha": base.sha} if base is not None else None,
         "suite": cfg.suite, "limit": cfg.limit, "batch_size": cfg.batch_size,
     }
     report("writing results", 1.0)
