@@ -89,6 +89,19 @@ def test_contents_ranking_reproduces_the_published_order(tmp_path):
 
 
 @needs_fixtures
+def test_a_page_is_a_slice_of_the_whole_ranking(tmp_path):
+    assert cli(tmp_path, "import", "contents", str(FIXTURES / "contents" / "v2_contents_sample.csv")).exit_code == 0
+    for filters in ({}, {"search": "a; b"}, {"precision": "bfloat16"}):
+        whole = queries.rankings(tmp_path, suite="leaderboard", **filters)
+        assert whole.height > 3
+        for offset in (0, 1, whole.height // 2, whole.height - 1):
+            page = queries.rankings(tmp_path, suite="leaderboard", limit=3, offset=offset, **filters)
+            assert page.equals(whole.slice(offset, 3)), (filters, offset)
+        picked = queries.rankings(tmp_path, suite="leaderboard", limit=2, columns=["model_id", "ifeval"], **filters)
+        assert picked.equals(whole.select("rank", "model_id", "ifeval").head(2))
+
+
+@needs_fixtures
 def test_importing_twice_changes_nothing(tmp_path):
     for kind, path in (("requests", FIXTURES / "requests"), ("results", FIXTURES / "results"),
                        ("contents", FIXTURES / "contents")):
@@ -249,6 +262,37 @@ def test_a_file_failing_inside_the_database_fails_alone(tmp_path):
     with Writer(home) as w:
         again = w.import_results([*good, culprit])
     assert len(again.unchanged) == 3 and len(again.errors) == 1
+
+
+@needs_fixtures
+def test_worker_processes_import_like_the_writer_alone(tmp_path, monkeypatch):
+    """Parsed in the process pool: the same rows, each bad file fails alone and named, duplicates skipped."""
+    from warehouse import ingest
+
+    monkeypatch.setattr(ingest, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(ingest, "POOL_CHUNK", 2)
+    monkeypatch.setattr(ingest, "BATCH_FILES", 3)
+    data = official_results()
+    good = [write_results(tmp_path / "in", f"good{i}", results_variant(data, f"org/good-{i}")) for i in range(4)]
+    too_big = results_variant(data, "org/bad")
+    too_big["n-samples"]["leaderboard_ifeval"]["effective"] = 2**70  # fails inside the database
+    culprit = write_results(tmp_path / "in", "culprit", too_big)
+    malformed = write_results(tmp_path / "in", "malformed", {**data, "groups": []})  # fails while parsing
+    copy = write_results(tmp_path / "in", "copy", results_variant(data, "org/good-0"))  # good0's content
+    pooled, alone = tmp_path / "pooled", tmp_path / "alone"
+    with Writer(pooled) as w:
+        report = w.import_results([good[0], culprit, good[1], malformed, copy, *good[2:]])
+    assert sorted(report.loaded) == sorted(map(str, good)) and report.unchanged == [str(copy)]
+    assert len(report.errors) == 2 and "culprit.json" in report.errors[0]
+    assert "malformed.json" in report.errors[1] and "'groups'" in report.errors[1]
+    monkeypatch.setattr(ingest, "IMPORT_WORKERS", 1)
+    with Writer(alone) as w:
+        w.import_results(good)
+    for sql in ("SELECT run_id, model_id, average, raw_file FROM runs ORDER BY run_id",
+                "SELECT * FROM scores ORDER BY ALL", "SELECT * FROM benchmark_scores ORDER BY ALL"):
+        assert table(pooled, sql) == table(alone, sql)
+    (raw_file,) = table(pooled, "SELECT raw_file FROM runs LIMIT 1")[0]
+    assert (pooled / raw_file).read_bytes() in {g.read_bytes() for g in good}
 
 
 @needs_fixtures

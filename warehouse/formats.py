@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -186,8 +186,10 @@ def _load_json(path: str | Path) -> dict:
 # --------------------------------------------------------------------------- results files
 
 
-@dataclass(frozen=True)
-class ScoreRow:
+class ScoreRow(NamedTuple):
+    """One metric of one task under one filter. A named tuple: a results file has hundreds, and
+    building tuples is several times cheaper than frozen dataclasses (they are pickled, too)."""
+
     task: str
     metric: str  # without filter, e.g. "acc_norm"
     filter: str  # e.g. "none", "strict-match"
@@ -231,24 +233,37 @@ def split_metric_key(key: str) -> tuple[str, str, bool]:
     return metric.removesuffix("_stderr"), filter_name, is_stderr
 
 
+_METRIC_KEYS: dict[str, tuple[str, str, bool] | None] = {}  # "acc_norm,none" → split once per process
+
+
+def _split_key(key: Any) -> tuple[str, str, bool] | None:
+    """``split_metric_key`` for a metrics block's key; None for keys that hold no score ("alias", " ")."""
+    split = None if not isinstance(key, str) or key == "alias" or not key.strip() else split_metric_key(key)
+    if len(_METRIC_KEYS) < 10_000:  # real files use a few hundred distinct keys
+        _METRIC_KEYS[key] = split
+    return split
+
+
 def _score_rows(task: str, metrics: dict, n_samples: int | None) -> list[ScoreRow]:
     values: dict[tuple[str, str], float] = {}
     stderrs: dict[tuple[str, str], float | None] = {}
     isfinite = math.isfinite
+    known = _METRIC_KEYS
     for key, raw_value in metrics.items():
-        if not isinstance(key, str) or key == "alias" or not key.strip():
+        split = known[key] if key in known else _split_key(key)
+        if split is None:
             continue
-        metric, _, filter_name = key.partition(",")  # split_metric_key, inlined: this runs per metric
-        filter_name = filter_name or "none"
+        metric, filter_name, is_stderr = split
         # floats (nearly every value) skip _number's type dispatch; same result
         number = (raw_value if isfinite(raw_value) else None) if type(raw_value) is float else _number(raw_value)
-        if metric.endswith("_stderr"):
-            stderrs[(metric[:-7], filter_name)] = number
+        if is_stderr:
+            stderrs[(metric, filter_name)] = number
         elif number is not None:
             values[(metric, filter_name)] = number
+    new = tuple.__new__
+    get = stderrs.get
     return [
-        ScoreRow(task, metric, filter_name, value, stderrs.get((metric, filter_name)), n_samples)
-        for (metric, filter_name), value in values.items()
+        new(ScoreRow, (task, key[0], key[1], value, get(key), n_samples)) for key, value in values.items()
     ]
 
 
@@ -398,6 +413,9 @@ def _parse_lm_eval(data: dict, source: str) -> ParsedResults:
     n_samples: dict[str, int] = {}
     for task, counts in n_samples_raw.items():
         count = counts.get("effective", counts.get("original")) if isinstance(counts, dict) else counts
+        if type(count) is int:  # nearly always: skip _number's checks
+            n_samples[task] = count
+            continue
         if _number(count) is None:
             raise FormatError(
                 source, f"n-samples.{task}", f"expected {{'original': int, 'effective': int}}, got {counts!r}"
@@ -405,17 +423,13 @@ def _parse_lm_eval(data: dict, source: str) -> ParsedResults:
         n_samples[task] = int(count)
 
     scores: list[ScoreRow] = []
-    seen: set[tuple[str, str, str]] = set()
-    for source_block in (results, groups):
-        for task, metrics in source_block.items():
-            if not isinstance(metrics, dict):
-                raise FormatError(
-                    source, f"groups.{task}", f"expected an object of metric → value, got {metrics!r}"
-                )
-            for row in _score_rows(task, metrics, n_samples.get(task)):
-                if (row.task, row.metric, row.filter) not in seen:
-                    seen.add((row.task, row.metric, row.filter))
-                    scores.append(row)
+    for task, metrics in results.items():
+        scores.extend(_score_rows(task, metrics, n_samples.get(task)))
+    seen = {row[:3] for row in scores} if groups else set()
+    for task, metrics in groups.items():  # a group also listed under results keeps its results values
+        if not isinstance(metrics, dict):
+            raise FormatError(source, f"groups.{task}", f"expected an object of metric → value, got {metrics!r}")
+        scores.extend(row for row in _score_rows(task, metrics, n_samples.get(task)) if row[:3] not in seen)
 
     tasks = list(dict.fromkeys([*results, *groups, *configs]))
     if subtasks_raw is not None:
@@ -434,16 +448,21 @@ def _parse_lm_eval(data: dict, source: str) -> ParsedResults:
 
     n_choices = {}
     num_fewshot = {}
-    for task, task_config in configs.items():
+    for task, task_config in configs.items():  # only what scoring needs: choices, few-shot count
         if not isinstance(task_config, dict):
             raise FormatError(
                 source, f"configs.{task}", f"expected an object, got {type(task_config).__name__}"
             )
-        if isinstance(task_config.get("doc_to_choice"), list):
-            n_choices[task] = len(task_config["doc_to_choice"])
-        if isinstance(task_config.get("num_fewshot"), int):
-            num_fewshot[task] = task_config["num_fewshot"]
+        choices = task_config.get("doc_to_choice")
+        if isinstance(choices, list):
+            n_choices[task] = len(choices)
+        shots = task_config.get("num_fewshot")
+        if isinstance(shots, int):
+            num_fewshot[task] = shots
     for task, shots in n_shot.items():
+        if type(shots) is int:
+            num_fewshot[task] = shots
+            continue
         if _number(shots) is None:
             raise FormatError(source, f"n-shot.{task}", f"expected an integer, got {shots!r}")
         num_fewshot[task] = int(shots)

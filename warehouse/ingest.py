@@ -2,7 +2,8 @@
 
 A Writer holds the single-writer lock and the only connection to ``warehouse.duckdb``. Each file is
 parsed, checked and scored in Python first, so a malformed file is rejected (named, with its field)
-before it touches the database. The rows of many good files are then inserted together, one
+before it touches the database; a large import does this in a few worker processes
+(``IMPORT_WORKERS``), which return rows and never open the database. The rows of many good files are then inserted together, one
 transaction per batch, as Arrow frames (``INSERT INTO t SELECT * FROM frame``); when a batch fails the
 writer redoes it file by file, so only the culprit fails and no file is ever half-loaded.
 
@@ -17,9 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +37,9 @@ from warehouse.formats import FormatError, ParsedResults, parse_request, parse_r
 from warehouse.scoring import score_run
 
 BATCH_FILES = 256  # results files per insert transaction
+IMPORT_WORKERS = min(2, os.cpu_count() or 1)  # processes that parse and score results files
+POOL_MIN_FILES = 200  # fewer files are parsed in this process: starting the workers would cost more
+POOL_CHUNK = 32  # files per task sent to a worker
 PUBLISH_EVERY_S = 2.0  # during a long import, publish a snapshot at most this often...
 PUBLISH_COST_SHARE = 0.1  # ...and spend at most this share of the import's time publishing
 
@@ -161,15 +168,81 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
     benchmark_of = {t: b.key for b in scored.benchmarks.values() for t in b.tasks} if scored else {}
     normalized = scored.normalized_by_row if scored else {}
     seen: set[tuple[str, str, str]] = set()
-    for s in [*parsed.scores, *(scored.aggregate_rows if scored else [])]:
-        key = (s.task, s.metric, s.filter)
+    benchmark_get, normalized_get, add, append = benchmark_of.get, normalized.get, seen.add, load.scores.append
+    for s in [*parsed.scores, *(scored.aggregate_rows if scored else [])]:  # ScoreRow: task, metric, filter, ...
+        key = s[:3]
         if key in seen:
             continue
-        seen.add(key)
-        load.scores.append((run_id, benchmark_of.get(s.task), s.task, s.metric, s.filter, s.value, s.stderr,
-                            s.n_samples, normalized.get(key)))
+        add(key)
+        append((run_id, benchmark_get(s[0]), *s, normalized_get(key)))
     if scored:
         load.benchmark_scores.extend((run_id, b.key, b.raw, b.normalized, None) for b in scored.benchmarks.values())
+
+
+def load_results_file(home: Path, path: Path, data: bytes, sha: str) -> Load | str:
+    """Parse, check and score one results file and keep its raw copy: its Load, or the error message
+    naming the file (and the field). Runs in the import's worker processes; writes nothing to the database."""
+    try:
+        try:
+            parsed = parse_results(json.loads(data), source_file=str(path))
+        except RecursionError as exc:
+            raise FormatError(path, "(document)", "nested too deeply") from exc
+        load = Load(str(path), seen=[(sha, "results", str(path))])
+        run_rows(parsed, load, run_id=sha[:32], origin="results-file", source_file=str(path),
+                 raw_file=raw_file_name(sha))
+    except FormatError as exc:
+        return str(exc)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return f"{path}: not valid JSON: {exc}"
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        return f"{path}: {type(exc).__name__}: {exc}"
+    keep_raw(home, sha, data, path)  # only once the file proved good
+    return load
+
+
+def load_results_files(home: Path, files: list[tuple[Path, str]]) -> list[Load | str]:
+    """A worker's chunk of ``load_results_file``: the files are read again here (from the page cache;
+    cheaper than sending their bytes over a pipe) and must still have the content the writer hashed."""
+    out: list[Load | str] = []
+    for path, sha in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            out.append(f"{path}: {exc}")
+            continue
+        if content_sha(data) != sha:
+            out.append(f"{path}: changed while being imported; import it again")
+            continue
+        out.append(load_results_file(home, path, data, sha))
+    return out
+
+
+def keep_raw(home: Path, sha: str, data: bytes, source: Path | None = None) -> str:
+    """Keep the file's bytes content-addressed under LLMBOARD_HOME/raw/; returns the relative name.
+
+    A hard link to the source file where the filesystem allows (free), else a copy."""
+    name = raw_file_name(sha)
+    target = home / name
+    if not target.exists():
+        tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
+        try:
+            _link_or_write(source, tmp, data)
+        except FileNotFoundError:  # the fan-out folder is made when first needed, not checked per file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_write(source, tmp, data)
+        os.replace(tmp, target)
+    return name
+
+
+def _link_or_write(source: Path | None, tmp: Path, data: bytes) -> None:
+    if source is not None:
+        try:
+            os.link(source, tmp)
+            return
+        except OSError:
+            if not tmp.parent.exists():
+                raise FileNotFoundError(tmp.parent) from None
+    tmp.write_bytes(data)
 
 
 class Writer:
@@ -186,7 +259,8 @@ class Writer:
         self.changed = False
         self._rebuild_all = False
         self._touched: set[str] = set()  # models whose leaderboard rows are stale
-        self._raw_dirs: set[Path] = set()
+        self._in_flight: set[str] = set()  # results files read but not yet committed (or failed)
+        self._executor: ProcessPoolExecutor | None = None
         self._last_publish = time.monotonic()
         self._publish_cost = 0.0
 
@@ -205,6 +279,9 @@ class Writer:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
         try:
             if self.changed:
                 self._refresh_read_tables()
@@ -266,24 +343,7 @@ class Writer:
         self.con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, now())", [sha, kind, path])
 
     def _keep_raw(self, sha: str, data: bytes, source: Path | None = None) -> str:
-        """Keep the file's bytes content-addressed under LLMBOARD_HOME/raw/; returns the relative name.
-
-        A hard link to the source file where the filesystem allows (free), else a copy."""
-        name = raw_file_name(sha)
-        target = self.home / name
-        if target.parent not in self._raw_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._raw_dirs.add(target.parent)
-        if not target.exists():
-            tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
-            try:
-                if source is None:
-                    raise OSError
-                os.link(source, tmp)
-            except OSError:
-                tmp.write_bytes(data)
-            os.replace(tmp, target)
-        return name
+        return keep_raw(self.home, sha, data, source)
 
     # -- batched inserts -------------------------------------------------------------------------
     def _insert(self, table: str, columns: dict[str, pa.DataType], rows: list[tuple], *,
@@ -389,56 +449,81 @@ class Writer:
         self.samples_dir.mkdir(parents=True, exist_ok=True)
         return str(write_samples_parquet(run_id, files, self.samples_dir))
 
-    def _results_load(self, path: Path, data: bytes, sha: str) -> Load:
-        """Parse, check and score one results file; raises on anything malformed (nothing written yet)."""
-        try:
-            parsed = parse_results(json.loads(data), source_file=str(path))
-        except RecursionError as exc:
-            raise FormatError(path, "(document)", "nested too deeply") from exc
-        load = Load(str(path), seen=[(sha, "results", str(path))])
-        run_rows(parsed, load, run_id=sha[:32], origin="results-file", source_file=str(path),
-                 raw_file=raw_file_name(sha))
-        self._keep_raw(sha, data, path)  # only once the file proved good
-        return load
-
     def import_results(self, paths: Iterable[Path], progress=None) -> ImportReport:
-        """Load lm-eval / lighteval results files; one transaction per batch of files (see ``_commit``)."""
+        """Load lm-eval / lighteval results files; one transaction per batch of files (see ``_commit``).
+
+        This process reads and hashes each file and skips those seen before; the new ones are parsed,
+        checked and scored in a small process pool when there are many (``IMPORT_WORKERS``), while this
+        process inserts the previous batch. Only this process writes to the database."""
         report = ImportReport()
         paths = [Path(p) for p in paths]
+        pool = self._pool() if len(paths) >= POOL_MIN_FILES and IMPORT_WORKERS > 1 else None
+        pending: deque[tuple[list[str], list]] = deque()  # parsed (or being parsed) batches, oldest first
         for start in range(0, len(paths), BATCH_FILES):
-            chunk = []
-            for path in paths[start:start + BATCH_FILES]:
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    report.errors.append(f"{path}: {exc}")
-                    chunk.append((path, None, None))
-                    continue
-                chunk.append((path, data, content_sha(data)))
-            seen = self._seen_among([sha for _, _, sha in chunk if sha])
-            loads: list[Load] = []
-            for path, data, sha in chunk:
-                if data is None:
-                    pass
-                elif sha in seen:
-                    report.unchanged.append(str(path))
-                else:
-                    seen.add(sha)
-                    try:
-                        load = self._results_load(path, data, sha)
-                    except FormatError as exc:
-                        report.errors.append(str(exc))
-                    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                        report.errors.append(f"{path}: not valid JSON: {exc}")
-                    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                        report.errors.append(f"{path}: {type(exc).__name__}: {exc}")
-                    else:
-                        loads.append(load)
+            new = self._new_files(paths[start:start + BATCH_FILES], report, progress)
+            pending.append(([sha for _, _, sha in new], self._parse_batch(new, pool)))
+            if len(pending) > 1:
+                self._finish_batch(pending.popleft(), report, progress)
+        while pending:
+            self._finish_batch(pending.popleft(), report, progress)
+        return report
+
+    def _new_files(self, paths: list[Path], report: ImportReport, progress) -> list[tuple[Path, bytes, str]]:
+        """Read and hash the files; report the unreadable and the unchanged (seen before, by content)."""
+        chunk = []
+        for path in paths:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                report.errors.append(f"{path}: {exc}")
                 if progress:
                     progress(1)
-            self._commit(loads, report)
-            self._maybe_publish()
-        return report
+                continue
+            chunk.append((path, data, content_sha(data)))
+        seen = self._seen_among([sha for _, _, sha in chunk]) | self._in_flight
+        new = []
+        for path, data, sha in chunk:
+            if sha in seen:
+                report.unchanged.append(str(path))
+                if progress:
+                    progress(1)
+            else:
+                seen.add(sha)
+                self._in_flight.add(sha)
+                new.append((path, data, sha))
+        return new
+
+    def _parse_batch(self, files: list[tuple[Path, bytes, str]], pool) -> list:
+        """A batch's Loads and error messages, in file order: results now, or futures from the pool."""
+        if pool is None:
+            return [load_results_file(self.home, path, data, sha) for path, data, sha in files]
+        return [pool.submit(load_results_files, self.home, [(path, sha) for path, _, sha in files[i:i + POOL_CHUNK]])
+                for i in range(0, len(files), POOL_CHUNK)]
+
+    def _finish_batch(self, batch: tuple[list[str], list], report: ImportReport, progress) -> None:
+        shas, parsed = batch
+        outcomes = [o for part in parsed for o in part.result()] if parsed and isinstance(parsed[0], Future) \
+            else parsed
+        loads = []
+        for outcome in outcomes:
+            if isinstance(outcome, str):
+                report.errors.append(outcome)
+            else:
+                loads.append(outcome)
+        self._commit(loads, report)
+        self._in_flight.difference_update(shas)
+        if progress:
+            for _ in outcomes:
+                progress(1)
+        self._maybe_publish()
+
+    def _pool(self) -> ProcessPoolExecutor:
+        # fork: workers start at once and never re-run the caller's script (spawn and forkserver do). They
+        # use no DuckDB: they parse, score and keep raw copies; file locks are not inherited, and they exit
+        # without running atexit handlers.
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(IMPORT_WORKERS, mp_context=multiprocessing.get_context("fork"))
+        return self._executor
 
     # -- requests --------------------------------------------------------------------------------
     def upsert_request(self, record: dict, *, origin: str = "worker", source_file: str | None = None) -> None:

@@ -57,10 +57,12 @@ class _Rows:
     """The parsed scores indexed by task and metric, with the filter chosen once per task/metric."""
 
     def __init__(self, parsed: ParsedResults):
-        self.by_key: dict[RowKey, ScoreRow] = {(r.task, r.metric, r.filter): r for r in parsed.scores}
+        self.by_key: dict[RowKey, ScoreRow] = {r[:3]: r for r in parsed.scores}
         self.filters: dict[tuple[str, str], list[str]] = {}
+        setdefault = self.filters.setdefault
         for row in parsed.scores:
-            self.filters.setdefault((row.task, row.metric), []).append(row.filter)
+            setdefault(row[:2], []).append(row[2])
+        self.tasks = list(dict.fromkeys(r[0] for r in parsed.scores))  # in file order
 
     def get(self, task: str, metric: str, preferred: str | None = None) -> ScoreRow | None:
         filters = self.filters.get((task, metric))
@@ -87,9 +89,8 @@ def _subtasks(benchmark: Benchmark, parsed: ParsedResults, rows: _Rows, separato
         return list(benchmark.subtasks)
     if benchmark.task in parsed.group_subtasks:
         return _leaves(benchmark.task, parsed)
-    tasks = dict.fromkeys(r.task for r in parsed.scores)
     return [
-        t for t in tasks if t != benchmark.task and any(t.startswith(benchmark.task + s) for s in separators)
+        t for t in rows.tasks if t != benchmark.task and any(t.startswith(benchmark.task + s) for s in separators)
     ]
 
 
@@ -195,7 +196,7 @@ def _score_benchmark(
 def score_run(parsed: ParsedResults, suite: Suite) -> RunScores:
     """Score one parsed run against a suite's benchmarks."""
     rows = _Rows(parsed)
-    by_row: dict[RowKey, float | None] = {(r.task, r.metric, r.filter): None for r in parsed.scores}
+    by_row: dict[RowKey, float | None] = dict.fromkeys(rows.by_key)
     benchmarks: dict[str, BenchmarkScore] = {}
     aggregates: list[ScoreRow] = []
     for benchmark in suite.benchmarks:
