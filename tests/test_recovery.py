@@ -52,7 +52,7 @@ def test_killed_worker_is_retried_within_two_minutes_and_finishes(cfg, redis_con
         for pid in [first.pid, *horse]:  # kill -9 the worker and its work-horse
             os.kill(pid, signal.SIGKILL)
         first.wait()
-        assert not any(alive(p) for p in horse)
+        wait_for(lambda: not any(alive(p) for p in horse), 10, "the killed work-horse to be gone")
         killed_at = time.monotonic()
         second = start_worker(cfg, "survivor")
 
