@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 # Tests fork RQ work-horses from this process; GNU OpenMP is not fork-safe once its thread pool exists,
@@ -63,3 +64,14 @@ def tiny_repo(tmp_path_factory) -> tuple[Path, list[str]]:
     dest = tmp_path_factory.mktemp("models") / "tiny-base"
     shas = make_tiny_model_repo(dest, commits=3, license="apache-2.0", seed=7)
     return dest, shas
+
+
+def wait_for(condition, timeout_s: float, what: str):
+    """Poll a condition until it holds (returning its value) or the deadline passes; not a fixed wait."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")

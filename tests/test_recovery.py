@@ -15,7 +15,7 @@ from evaluator.recovery import LOST_REASON, sweep_lost
 from evaluator.requests import RequestStatus, RequestStore
 from evaluator.submit import Submission, submit
 from llmboard.processes import alive, descendants, stop_tree
-from tests.conftest import REPO
+from tests.conftest import REPO, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -27,14 +27,6 @@ def start_worker(cfg, name: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def wait_for(condition, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)  # polling a condition with a deadline, not a fixed wait
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
 def test_killed_worker_is_retried_within_two_minutes_and_finishes(cfg, redis_conn, tiny_repo, monkeypatch):

@@ -8,12 +8,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 from llmboard.processes import alive, descendants
-from tests.conftest import REPO
+from tests.conftest import REPO, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -24,14 +23,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(condition, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)  # polling a condition with a deadline, not a fixed wait
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_up_runs_everything_and_ctrl_c_leaves_nothing_behind(tmp_path, tiny_repo):
