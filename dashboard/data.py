@@ -41,6 +41,12 @@ def query(name: str, *args, **kwargs):
     return _call(version(), home(), name, args, tuple(sorted(kwargs.items())))
 
 
+def model_names(*args) -> list[str]:
+    """Ids of the evaluated models (optionally of one suite), for a model picker."""
+    models = query("model_choices", *args)
+    return models["model_id"].to_list() if models.height else []
+
+
 def rankings(**filters) -> pl.DataFrame:
     return query("rankings", **filters)
 

@@ -6,7 +6,7 @@ The README lists each of these (a test checks that it does).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -53,7 +53,6 @@ class Config:
     max_retries: int
     rate_limit: int
     max_params_b: float
-    env: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -83,7 +82,6 @@ class Config:
             max_retries=as_int("LLMBOARD_MAX_RETRIES"),
             rate_limit=as_int("LLMBOARD_RATE_LIMIT"),
             max_params_b=float(_get(env, "LLMBOARD_MAX_PARAMS_B")),
-            env=env,
         )
 
     @property

@@ -9,8 +9,7 @@ from warehouse import flags as flagging
 
 st.title("🚩 Flags")
 st.caption("A model with an open flag is hidden from the leaderboard unless 'Show flagged' is on.")
-models = data.query("model_choices")
-names = models["model_id"].to_list() if models.height else []
+names = data.model_names()
 if not names:
     st.info("No models yet: flags can be raised once a model has been evaluated. Submit one on the Submit page.")
     st.stop()

@@ -8,8 +8,7 @@ import streamlit as st
 from dashboard import data
 
 st.title("🔎 Model")
-models = data.query("model_choices")
-names = models["model_id"].to_list() if models.height else []
+names = data.model_names()
 if not names:
     st.info("No results yet: submit a model on the Submit page.")
     st.stop()
