@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -27,8 +28,6 @@ def start_worker(cfg, name: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-
-
 def test_killed_worker_is_retried_within_two_minutes_and_finishes(cfg, redis_conn, tiny_repo, monkeypatch):
     monkeypatch.setenv("LLMBOARD_MAX_RETRIES", "1")
     cfg = type(cfg).from_env()
@@ -42,7 +41,8 @@ def test_killed_worker_is_retried_within_two_minutes_and_finishes(cfg, redis_con
         horse = descendants(first.pid)
         assert horse, "the job runs in a work-horse below the worker"
         for pid in [first.pid, *horse]:  # kill -9 the worker and its work-horse
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # a short-lived child (git) may already be gone
+                os.kill(pid, signal.SIGKILL)
         first.wait()
         wait_for(lambda: not any(alive(p) for p in horse), 10, "the killed work-horse to be gone")
         killed_at = time.monotonic()
