@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import threading
+import time
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +19,7 @@ from evaluator.sources import SourceError
 from llmboard.settings import Config
 
 LOG_TAIL_LINES = 40
+TIMEOUT_GRACE_S = 30  # past the job timeout, a run that still goes on is ended by the watchdog
 
 
 def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
@@ -72,7 +76,13 @@ def _run(cfg: Config, store: RequestStore, conn, job, req) -> str | None:
     attempt = req.attempts
     log_path = cfg.logs_dir / f"{request_id}-attempt{attempt}.log"
 
+    deadline = time.monotonic() + cfg.job_timeout
+
     def report(task: str, fraction: float) -> None:
+        if time.monotonic() > deadline:  # RQ's alarm can be swallowed by library code catching Exception
+            from rq.timeouts import JobTimeoutException
+
+            raise JobTimeoutException(f"Task exceeded maximum timeout value ({cfg.job_timeout} seconds)")
         store.update(request_id, progress=round(fraction, 4), progress_task=task)
         if job is not None:
             job.meta.update({"task": task, "percent": round(100 * fraction, 1)})
@@ -81,7 +91,7 @@ def _run(cfg: Config, store: RequestStore, conn, job, req) -> str | None:
     from evaluator.runner import SubmissionProblem, run_request
 
     try:
-        with captured_log(log_path) as fh:
+        with captured_log(log_path) as fh, watchdog(cfg, request_id, log_path):
             print(f"llmboard: evaluating {req.model} at {req.sha} in {req.precision} (attempt {attempt})", file=fh)
             try:
                 bundle = run_request(req, cfg, log_path, report)
@@ -101,6 +111,27 @@ def _run(cfg: Config, store: RequestStore, conn, job, req) -> str | None:
     notify_ingest(conn, "bundle", path=str(bundle), request_id=request_id)
     notify_ingest(conn, "request", request_id=request_id)
     return str(bundle)
+
+
+@contextlib.contextmanager
+def watchdog(cfg: Config, request_id: str, log_path: Path):
+    """End the work-horse if the run outlives its timeout by TIMEOUT_GRACE_S (stuck where neither RQ's
+    alarm nor the progress check reaches it), recording the timeout as the failure first."""
+    def expire() -> None:
+        with contextlib.suppress(Exception):
+            with log_path.open("a") as fh:
+                print(f"llmboard: still running {TIMEOUT_GRACE_S} s past the job timeout: stopped", file=fh)
+            fail_infrastructure(cfg, request_id, f"JobTimeoutException: Task exceeded maximum timeout value "
+                                                 f"({cfg.job_timeout} seconds)", log_path)
+        os._exit(1)
+
+    timer = threading.Timer(cfg.job_timeout + TIMEOUT_GRACE_S, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def fail_infrastructure(cfg: Config, request_id: str, reason: str, log_path: Path | None = None) -> str:
