@@ -18,8 +18,8 @@ from warehouse import queries
 from warehouse.search import SearchError
 
 
-@st.cache_resource
 def config() -> Config:
+    """Read from the environment on each call (~0.1 ms): never a stale home from an earlier app run."""
     return Config.from_env()
 
 

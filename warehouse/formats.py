@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import orjson
 import polars as pl
 
 
@@ -173,9 +174,18 @@ def _expect(
     return value
 
 
+def loads(data: bytes | str):
+    """Decode JSON: orjson (C, ~3x the stdlib's speed), or the stdlib for what orjson refuses but
+    results files hold (NaN and Infinity, integers past 64 bits, text that is not UTF-8)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
 def _load_json(path: str | Path) -> dict:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = loads(Path(path).read_bytes())
     except json.JSONDecodeError as error:
         raise FormatError(path, "(file)", f"not valid JSON ({error}); expected a JSON object") from None
     if not isinstance(data, dict):

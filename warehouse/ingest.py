@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from warehouse import db, leaderboard
 from warehouse.benchmarks import suite as suite_by_name
-from warehouse.formats import FormatError, ParsedResults, parse_request, parse_results, read_contents
+from warehouse.formats import FormatError, ParsedResults, loads, parse_request, parse_results, read_contents
 from warehouse.scoring import score_run
 
 BATCH_FILES = 256  # results files per insert transaction
@@ -184,7 +184,7 @@ def load_results_file(home: Path, path: Path, data: bytes, sha: str) -> Load | s
     naming the file (and the field). Runs in the import's worker processes; writes nothing to the database."""
     try:
         try:
-            parsed = parse_results(json.loads(data), source_file=str(path))
+            parsed = parse_results(loads(data), source_file=str(path))
         except RecursionError as exc:
             raise FormatError(path, "(document)", "nested too deeply") from exc
         load = Load(str(path), seen=[(sha, "results", str(path))])
@@ -220,29 +220,34 @@ def load_results_files(home: Path, files: list[tuple[Path, str]]) -> list[Load |
 def keep_raw(home: Path, sha: str, data: bytes, source: Path | None = None) -> str:
     """Keep the file's bytes content-addressed under LLMBOARD_HOME/raw/; returns the relative name.
 
-    A hard link to the source file where the filesystem allows (free), else a copy."""
+    A hard link to the source file where the filesystem allows (free, and atomic by itself), else a
+    copy written aside and renamed into place."""
     name = raw_file_name(sha)
     target = home / name
+    if source is not None:
+        try:
+            _in_fanout(target, lambda: os.link(source, target))
+            return name
+        except FileExistsError:
+            return name
+        except OSError:
+            pass  # another filesystem, or links not allowed: copy
     if not target.exists():
         tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
-        try:
-            _link_or_write(source, tmp, data)
-        except FileNotFoundError:  # the fan-out folder is made when first needed, not checked per file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _link_or_write(source, tmp, data)
+        _in_fanout(target, lambda: tmp.write_bytes(data))
         os.replace(tmp, target)
     return name
 
 
-def _link_or_write(source: Path | None, tmp: Path, data: bytes) -> None:
-    if source is not None:
-        try:
-            os.link(source, tmp)
-            return
-        except OSError:
-            if not tmp.parent.exists():
-                raise FileNotFoundError(tmp.parent) from None
-    tmp.write_bytes(data)
+def _in_fanout(target: Path, make) -> None:
+    """Run ``make``; if the fan-out folder is missing, create it and run it again (not checked per file)."""
+    try:
+        make()
+    except FileNotFoundError:
+        if target.parent.exists():
+            raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        make()
 
 
 class Writer:
@@ -423,7 +428,7 @@ class Writer:
             return False
         run = json.loads((bundle / "run.json").read_text())
         request = json.loads((bundle / "request.json").read_text())
-        parsed = parse_results(json.loads(results_bytes), source_file=str(bundle / "results.json"))
+        parsed = parse_results(loads(results_bytes), source_file=str(bundle / "results.json"))
         samples = sorted(bundle.glob("samples_*.jsonl"))
         samples_file = self._write_samples(run_id, samples) if samples else None
         load = Load(str(bundle), seen=[(run_id, "bundle", str(bundle))])
