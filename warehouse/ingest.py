@@ -40,8 +40,8 @@ BATCH_FILES = 256  # results files per insert transaction
 IMPORT_WORKERS = min(2, os.cpu_count() or 1)  # processes that parse and score results files
 POOL_MIN_FILES = 200  # fewer files are parsed in this process: starting the workers would cost more
 POOL_CHUNK = 32  # files per task sent to a worker
-PUBLISH_EVERY_S = 2.0  # during a long import, publish a snapshot at most this often...
-PUBLISH_COST_SHARE = 0.1  # ...and spend at most this share of the import's time publishing
+PUBLISH_EVERY_S = 5.0  # during a long import, publish a snapshot at most this often...
+PUBLISH_COST_SHARE = 0.05  # ...and spend at most this share of the import's time publishing
 
 _S, _F, _B, _T, _I = pa.string(), pa.float64(), pa.bool_(), pa.timestamp("us"), pa.int64()
 RUN_COLUMNS = {
@@ -200,21 +200,29 @@ def load_results_file(home: Path, path: Path, data: bytes, sha: str) -> Load | s
     return load
 
 
-def load_results_files(home: Path, files: list[tuple[Path, str]]) -> list[Load | str]:
+def load_results_files(home: Path, files: list[tuple[Path, str, tuple[int, int]]]) -> list[Load | str]:
     """A worker's chunk of ``load_results_file``: the files are read again here (from the page cache;
-    cheaper than sending their bytes over a pipe) and must still have the content the writer hashed."""
+    cheaper than sending their bytes over a pipe). Each must still be what the writer hashed: the same
+    size and modification time before and after this read as when the writer read it."""
     out: list[Load | str] = []
-    for path, sha in files:
+    for path, sha, stamp in files:
         try:
+            before = _stamp(path)
             data = path.read_bytes()
+            after = _stamp(path)
         except OSError as exc:
             out.append(f"{path}: {exc}")
             continue
-        if content_sha(data) != sha:
+        if before != stamp or after != stamp:
             out.append(f"{path}: changed while being imported; import it again")
             continue
         out.append(load_results_file(home, path, data, sha))
     return out
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
 
 
 def keep_raw(home: Path, sha: str, data: bytes, source: Path | None = None) -> str:
@@ -316,7 +324,7 @@ class Writer:
         return version
 
     def _maybe_publish(self) -> None:
-        """During a long import: publish every few seconds, at most ~10% of the time spent (0: every batch)."""
+        """During a long import: publish every few seconds, at most ~5% of the time spent (0: every batch)."""
         if self.publish_every_s is None or not self.changed:
             return
         wait = self.publish_every_s and max(self.publish_every_s, self._publish_cost / PUBLISH_COST_SHARE)
@@ -368,7 +376,13 @@ class Writer:
         models = _merge_models(loads)
         cols = list(MODEL_COLUMNS)
         sets = ", ".join(f"{c} = coalesce(excluded.{c}, models.{c})" for c in cols[1:])
-        self._insert("models", MODEL_COLUMNS, models,
+        # a results file names its model and nothing else about it: such rows only make sure the model
+        # exists (cheap), the others fill in what the model lacks
+        bare = [m for m in models if not any(v is not None for v in m[1:])]
+        self._insert("models", MODEL_COLUMNS, bare,
+                     select=f"({', '.join(cols)}, updated_at) SELECT *, now() FROM _frame",
+                     suffix="ON CONFLICT (model_id) DO NOTHING")
+        self._insert("models", MODEL_COLUMNS, [m for m in models if any(v is not None for v in m[1:])],
                      select=f"({', '.join(cols)}, updated_at) SELECT *, now() FROM _frame",
                      suffix=f"ON CONFLICT (model_id) DO UPDATE SET {sets}, updated_at = now()")
         runs = [r for load in loads for r in load.runs]
@@ -466,28 +480,30 @@ class Writer:
         pending: deque[tuple[list[str], list]] = deque()  # parsed (or being parsed) batches, oldest first
         for start in range(0, len(paths), BATCH_FILES):
             new = self._new_files(paths[start:start + BATCH_FILES], report, progress)
-            pending.append(([sha for _, _, sha in new], self._parse_batch(new, pool)))
+            pending.append(([f[2] for f in new], self._parse_batch(new, pool)))
             if len(pending) > 1:
                 self._finish_batch(pending.popleft(), report, progress)
         while pending:
             self._finish_batch(pending.popleft(), report, progress)
         return report
 
-    def _new_files(self, paths: list[Path], report: ImportReport, progress) -> list[tuple[Path, bytes, str]]:
+    def _new_files(self, paths: list[Path], report: ImportReport,
+                   progress) -> list[tuple[Path, bytes, str, tuple[int, int]]]:
         """Read and hash the files; report the unreadable and the unchanged (seen before, by content)."""
         chunk = []
         for path in paths:
             try:
+                stamp = _stamp(path)
                 data = path.read_bytes()
             except OSError as exc:
                 report.errors.append(f"{path}: {exc}")
                 if progress:
                     progress(1)
                 continue
-            chunk.append((path, data, content_sha(data)))
-        seen = self._seen_among([sha for _, _, sha in chunk]) | self._in_flight
+            chunk.append((path, data, content_sha(data), stamp))
+        seen = self._seen_among([f[2] for f in chunk]) | self._in_flight
         new = []
-        for path, data, sha in chunk:
+        for path, data, sha, stamp in chunk:
             if sha in seen:
                 report.unchanged.append(str(path))
                 if progress:
@@ -495,14 +511,15 @@ class Writer:
             else:
                 seen.add(sha)
                 self._in_flight.add(sha)
-                new.append((path, data, sha))
+                new.append((path, data, sha, stamp))
         return new
 
-    def _parse_batch(self, files: list[tuple[Path, bytes, str]], pool) -> list:
+    def _parse_batch(self, files: list[tuple[Path, bytes, str, tuple[int, int]]], pool) -> list:
         """A batch's Loads and error messages, in file order: results now, or futures from the pool."""
         if pool is None:
-            return [load_results_file(self.home, path, data, sha) for path, data, sha in files]
-        return [pool.submit(load_results_files, self.home, [(path, sha) for path, _, sha in files[i:i + POOL_CHUNK]])
+            return [load_results_file(self.home, path, data, sha) for path, data, sha, _ in files]
+        return [pool.submit(load_results_files, self.home,
+                            [(path, sha, stamp) for path, _, sha, stamp in files[i:i + POOL_CHUNK]])
                 for i in range(0, len(files), POOL_CHUNK)]
 
     def _finish_batch(self, batch: tuple[list[str], list], report: ImportReport, progress) -> None:

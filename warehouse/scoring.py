@@ -68,9 +68,11 @@ class _Rows:
         filters = self.filters.get((task, metric))
         if not filters:
             return None
+        if len(filters) == 1:  # nearly always: one filter per task and metric
+            return self.by_key[(task, metric, filters[0])]
         order = ((preferred,) if preferred else ()) + FILTER_PREFERENCE
-        chosen = next((f for f in order if f in filters), sorted(filters)[0])
-        return self.by_key[(task, metric, chosen)]
+        chosen = next((f for f in order if f in filters), None)
+        return self.by_key[(task, metric, chosen if chosen is not None else min(filters))]
 
 
 def _leaves(group: str, parsed: ParsedResults, seen: frozenset[str] = frozenset()) -> list[str]:
