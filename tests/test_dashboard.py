@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -16,7 +17,16 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.views import DEFAULT_COLUMNS, leaderboard_view, view_csv, view_parquet
 from tests.conftest import REPO
-from tests.fixture_warehouse import FLAGGED_MODEL, MODELS, QUANTIZED_MODEL, REAL, build_fixture_warehouse
+from tests.fixture_warehouse import (
+    COMMITS,
+    FLAGGED_MODEL,
+    MODELS,
+    QUANTIZED_MODEL,
+    REAL,
+    build_fixture_warehouse,
+    results_json,
+    sha_of,
+)
 from warehouse import queries
 
 APP = str(REPO / "dashboard" / "app.py")
@@ -385,12 +395,17 @@ def test_a_new_result_shows_without_restart(tmp_path, monkeypatch):
     at = page("leaderboard")
     before = len(table(at))
     from warehouse.ingest import Writer
+
+    # a new, near-perfect run of the last-ranked model's latest commit, imported while the page is open
+    last = queries.rankings(home).row(-1, named=True)
+    assert last["model_id"] == "demo/ft-qwen"
+    new = results_json("demo/ft-qwen", sha_of("demo/ft-qwen", COMMITS - 1), last["precision"], 9,
+                       datetime(2026, 1, 1, tzinfo=UTC))
+    for metrics in new["results"].values():
+        metrics.update({k: 0.99 for k, v in metrics.items() if isinstance(v, float) and "stderr" not in k})
+    (tmp_path / "new.json").write_text(json.dumps(new))
     with Writer(home, wait_message=None) as w:
-        w.con.execute("UPDATE runs SET average = 99.5 WHERE model_id = 'demo/ft-qwen'")
-        w.con.execute("UPDATE benchmark_scores SET normalized = 99.5 WHERE run_id IN "
-                      "(SELECT run_id FROM runs WHERE model_id = 'demo/ft-qwen')")
-        w.upsert_model("demo/ft-qwen")  # marks its leaderboard rows stale
-        w.changed = True
+        assert w.import_results([tmp_path / "new.json"]).loaded
     at.run()
     assert len(table(at)) == before and table(at)["Model"].iloc[0] == "demo/ft-qwen"
 

@@ -341,10 +341,14 @@ def test_incremental_refresh_matches_a_full_rebuild(tmp_path):
         with Writer(home) as w:
             w.import_results([path])
     cols = "suite, model_id, precision, run_id, n_runs, average, static_rank, flagged, ifeval"
-    incremental = {t: table(home, f"SELECT {cols} FROM {t} ORDER BY ALL") for t in leaderboard.TABLES}
+    run_cols = "run_id, model_id, precision, sha, run_at, ingested_at, average, ifeval, ifeval_raw, bbh, gpqa"
+    queries_ = {**{t: f"SELECT {cols} FROM {t} ORDER BY ALL" for t in leaderboard.TABLES},
+                "runs_wide": f"SELECT {run_cols} FROM runs_wide ORDER BY ALL"}
+    incremental = {t: table(home, q) for t, q in queries_.items()}
+    assert len(incremental["runs_wide"]) == 253  # the contents' 250 entries and the three new runs
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
         leaderboard.rebuild(con)
-        full = {t: con.sql(f"SELECT {cols} FROM {t} ORDER BY ALL").fetchall() for t in leaderboard.TABLES}
+        full = {t: con.sql(q).fetchall() for t, q in queries_.items()}
     assert incremental == full
 
 

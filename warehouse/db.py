@@ -68,6 +68,8 @@ def writer_lock(home: Path, wait_message: str | None = None) -> Iterator[None]:
 def open_writer(path: Path) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    # No automatic checkpoint every 16 MB of WAL in the middle of an import: each publish checkpoints.
+    con.execute("SET checkpoint_threshold = '1GB'")
     migrate(con)
     return con
 

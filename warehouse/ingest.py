@@ -379,17 +379,28 @@ class Writer:
         # a results file names its model and nothing else about it: such rows only make sure the model
         # exists (cheap), the others fill in what the model lacks
         bare = [m for m in models if not any(v is not None for v in m[1:])]
-        self._insert("models", MODEL_COLUMNS, bare,
-                     select=f"({', '.join(cols)}, updated_at) SELECT *, now() FROM _frame",
-                     suffix="ON CONFLICT (model_id) DO NOTHING")
+        self._insert("models", {"model_id": _S}, [m[:1] for m in bare],
+                     select="(model_id, updated_at) SELECT f.model_id, now() FROM _frame f "
+                            "ANTI JOIN models m ON m.model_id = f.model_id")
         self._insert("models", MODEL_COLUMNS, [m for m in models if any(v is not None for v in m[1:])],
                      select=f"({', '.join(cols)}, updated_at) SELECT *, now() FROM _frame",
                      suffix=f"ON CONFLICT (model_id) DO UPDATE SET {sets}, updated_at = now()")
-        runs = [r for load in loads for r in load.runs]
-        self._insert("runs", RUN_COLUMNS, runs,
-                     select=f"({', '.join(RUN_COLUMNS)}, ingested_at) SELECT *, now() FROM _frame")
+        runs = _frame(RUN_COLUMNS, [r for load in loads for r in load.runs])
+        benchmark_scores = _frame(BENCHMARK_SCORE_COLUMNS, [r for load in loads for r in load.benchmark_scores])
+        self.con.register("_runs", runs)
+        self.con.register("_benchmark_scores", benchmark_scores)
+        try:
+            if runs.num_rows:
+                self.con.execute(f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}, ingested_at) SELECT *, now() FROM _runs")
+            if benchmark_scores.num_rows:
+                cols = ", ".join(BENCHMARK_SCORE_COLUMNS)
+                self.con.execute(f"INSERT INTO benchmark_scores ({cols}) SELECT {cols} FROM _benchmark_scores")
+            if runs.num_rows and not self._rebuild_all:  # else the full rebuild at publish makes runs_wide
+                leaderboard.append_runs(self.con, "(SELECT *, now() AS ingested_at FROM _runs)", "_benchmark_scores")
+        finally:
+            self.con.unregister("_runs")
+            self.con.unregister("_benchmark_scores")
         self._insert("scores", SCORE_COLUMNS, [r for load in loads for r in load.scores])
-        self._insert("benchmark_scores", BENCHMARK_SCORE_COLUMNS, [r for load in loads for r in load.benchmark_scores])
         self._insert("flags", FLAG_COLUMNS, [r for load in loads for r in load.flags],
                      select="OR IGNORE SELECT flag_id, model_id, 'other', 'flagged on the Open LLM Leaderboard', "
                             "'import', now(), 'open', NULL, NULL FROM _frame")

@@ -10,9 +10,10 @@ within the suite, whether the model is flagged, and lower-cased ``model_key`` / 
 search. Physically ordered by suite then average (best first), so a first page reads a prefix.
 ``leaderboard_revisions``: the same, one row per suite, model, precision and sha.
 
-``rebuild(con)`` builds all three from scratch; ``rebuild(con, models=[...])`` replaces only the rows
-of the models a writer session touched, then re-ranks the suites they are in, so its cost follows the
-size of the change, not of the warehouse. Rows a refresh appends land after the ordered part; once
+``rebuild(con)`` builds all three from scratch. Between full rebuilds the writer adds each new run's
+``runs_wide`` row in the transaction that stores the run (``append_runs``), and ``rebuild(con,
+models=[...])`` replaces only the leaderboard rows of the models a writer session touched, then re-ranks
+the suites they are in, so its cost follows the size of the change, not of the warehouse. Rows a refresh appends land after the ordered part; once
 they are more than ``RESORT_SHARE`` of a table, the table is rewritten in order.
 """
 
@@ -51,21 +52,26 @@ def benchmark_fields(key: str) -> list[str]:
     return [key, f"{key}_raw", f"{key}_stderr"]
 
 
-def _runs_wide_sql(only_touched: bool = False) -> str:
+def _runs_wide_sql(runs: str = "runs", scores: str = "benchmark_scores") -> str:
+    """One runs_wide row per run of ``runs``, its benchmark columns pivoted from ``scores``."""
     pivots = ",\n        ".join(
         f"max(b.normalized) FILTER (WHERE b.benchmark = '{k}') AS \"{k}\", "
         f"max(b.raw) FILTER (WHERE b.benchmark = '{k}') AS \"{k}_raw\", "
         f"max(b.stderr) FILTER (WHERE b.benchmark = '{k}') AS \"{k}_stderr\""
         for k in benchmark_keys()
     )
-    touched = "WHERE r.model_id IN (SELECT model_id FROM _touched)" if only_touched else ""
-    scores = ("(SELECT * FROM benchmark_scores WHERE run_id IN (SELECT run_id FROM runs r "
-              f"{touched}))") if only_touched else "benchmark_scores"
     return f"""
     WITH wide AS (SELECT b.run_id, {pivots} FROM {scores} b GROUP BY b.run_id)
     SELECT {RUN_FIELDS}, wide.* EXCLUDE (run_id)
-    FROM runs r LEFT JOIN wide USING (run_id) {touched}
+    FROM {runs} r LEFT JOIN wide USING (run_id)
     """
+
+
+def append_runs(con: duckdb.DuckDBPyConnection, runs: str, scores: str) -> None:
+    """Add the runs_wide rows of new runs (``runs``: their rows as in the runs table, with ``ingested_at``;
+    ``scores``: their benchmark_scores rows), inside the writer's transaction that inserts them. Runs are
+    never changed once stored, so runs_wide only ever gains rows between full rebuilds."""
+    con.execute(f"INSERT INTO runs_wide {_runs_wide_sql(runs, scores)}")
 
 
 def _entries_sql(partition: str, only_touched: bool = False) -> str:
@@ -123,7 +129,8 @@ def _resort_if_needed(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None) -> None:
-    """Build the read tables from scratch, or (``models`` given) refresh only those models' rows."""
+    """Build the read tables from scratch, or (``models`` given) refresh only those models' leaderboard
+    rows (their runs_wide rows are kept current by ``append_runs``)."""
     if models is None or not exists(con):
         con.execute(f"CREATE OR REPLACE TABLE runs_wide AS {_runs_wide_sql()} ORDER BY {ORDER['runs_wide']}")
         _set_ordered(con, "runs_wide")
@@ -136,8 +143,6 @@ def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None)
     con.register("_touched", pa.table({"model_id": pa.array(list(models), pa.string())}))
     try:
         con.execute("BEGIN")
-        con.execute("DELETE FROM runs_wide WHERE model_id IN (SELECT model_id FROM _touched)")
-        con.execute(f"INSERT INTO runs_wide {_runs_wide_sql(only_touched=True)} ORDER BY {ORDER['runs_wide']}")
         for table, partition in TABLES.items():
             con.execute(f"DELETE FROM {table} WHERE model_id IN (SELECT model_id FROM _touched)")
             con.execute(f"INSERT INTO {table} {_entries_sql(partition, only_touched=True)}")
