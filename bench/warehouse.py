@@ -9,8 +9,8 @@ with model, sha, precision, date and every score varied), then measures:
     processes, ``ingest.IMPORT_WORKERS``; json.load stays single-process);
 (b) ``queries.rankings`` p50/p95 (the real read path, version check included) for the default view,
     a search and a category + precision filter, vs pandas computing the same from the runs table. A
-    view is what a user sees: the first page (PAGE rows, ``rankings(limit=PAGE)``) and the total count
-    (``rankings_count``), both timed; pandas computes the same page and count from the runs. The
+    view is what a user sees: the first page (PAGE rows) and the total count, both from
+    ``rankings_page(limit=PAGE)``; pandas computes the same page and count from the runs. The
     whole-table fetch (``rankings()`` without a limit) and a first query on a fresh connection are
     reported too;
 (c) ``sha_history`` and ``quantization_comparison`` p50.
@@ -159,8 +159,7 @@ def pandas_page(runs, scores, models, **kw) -> tuple[pd.DataFrame, int]:
 
 
 def our_page(home: Path, **kw):
-    return queries.rankings(home, suite="leaderboard", limit=PAGE, **kw), queries.rankings_count(
-        home, suite="leaderboard", **kw)
+    return queries.rankings_page(home, suite="leaderboard", limit=PAGE, **kw)
 
 
 def load_average() -> str:
@@ -345,7 +344,7 @@ def report_section(args, f: dict, heights: dict, size_kb: float) -> str:
         f"after: {f['load_after']}.",
         "",
         f"The default view is what a user sees: the first page ({PAGE} rows, best average first) with the total "
-        f"count (`rankings(limit={PAGE})` + `rankings_count()`, both timed, through the real read path). pandas "
+        f"count (`rankings_page(limit={PAGE})`: the rows and the total, through the real read path). pandas "
         f"computes the same page and count from the runs (latest run per model + precision, pivot, filter, rank) "
         f"in the same run; the bench checks both give the same models, ranks and count.",
         "",

@@ -91,14 +91,26 @@ def test_contents_ranking_reproduces_the_published_order(tmp_path):
 @needs_fixtures
 def test_a_page_is_a_slice_of_the_whole_ranking(tmp_path):
     assert cli(tmp_path, "import", "contents", str(FIXTURES / "contents" / "v2_contents_sample.csv")).exit_code == 0
-    for filters in ({}, {"search": "a; b"}, {"precision": "bfloat16"}):
+    data = official_results()
+    tied = [write_results(tmp_path / "in", m, results_variant(data, f"zz/{m}")) for m in ("tie-b", "tie-a", "tie-c")]
+    incomplete = results_variant(data, "zz/no-ifeval")
+    del incomplete["results"]["leaderboard_ifeval"]  # no average: ranked last
+    tied.append(write_results(tmp_path / "in", "none", incomplete))
+    assert cli(tmp_path, "import", "results", *map(str, tied)).exit_code == 0
+    for filters in ({}, {"search": "a; b"}, {"search": "zz/"}, {"precision": "bfloat16"}):
         whole = queries.rankings(tmp_path, suite="leaderboard", **filters)
         assert whole.height > 3
-        for offset in (0, 1, whole.height // 2, whole.height - 1):
+        for offset in (0, 1, whole.height // 2, whole.height - 2, whole.height - 1):
             page = queries.rankings(tmp_path, suite="leaderboard", limit=3, offset=offset, **filters)
             assert page.equals(whole.slice(offset, 3)), (filters, offset)
+            shown, total = queries.rankings_page(tmp_path, suite="leaderboard", limit=3, offset=offset, **filters)
+            assert shown.equals(page) and total == whole.height == queries.rankings_count(
+                tmp_path, suite="leaderboard", **filters)
         picked = queries.rankings(tmp_path, suite="leaderboard", limit=2, columns=["model_id", "ifeval"], **filters)
         assert picked.equals(whole.select("rank", "model_id", "ifeval").head(2))
+    ties = queries.rankings(tmp_path, suite="leaderboard", search="zz/")
+    assert ties["model_id"].to_list() == ["zz/tie-a", "zz/tie-b", "zz/tie-c", "zz/no-ifeval"]
+    assert ties["rank"].to_list() == [1, 1, 1, 4] and ties["average"][3] is None
 
 
 @needs_fixtures

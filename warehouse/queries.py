@@ -100,6 +100,12 @@ def rankings_columns(suite: str) -> list[str]:
     return [*ENTRY_COLUMNS, *(c for key, _ in benchmark_columns(suite) for c in benchmark_fields(key))]
 
 
+ORDER = "average DESC NULLS LAST, model_id, precision"
+RANK = "rank() OVER (ORDER BY average DESC NULLS LAST) AS rank"
+# the same order as a sortable key, for min_by: NULL averages last
+ORDER_KEY = "{'a': coalesce(-average, 'inf'::DOUBLE), 'm': model_id, 'p': precision}"
+
+
 def rankings(
     home: Path,
     *,
@@ -116,28 +122,61 @@ def rankings(
     `limit` / `offset` page through the result (a page costs what its rows cost, not the whole table);
     `columns` picks columns (default: `rankings_columns(suite)`); `rank` always comes first.
     """
+    if limit:
+        return rankings_page(home, limit=limit, offset=offset, columns=columns, **filters)[0]
     found = _rankings_filter(home, **filters)
     if found is None:
         return pl.DataFrame()
     suite, table, cond, params = found
-    picked = [c for c in dict.fromkeys(columns or rankings_columns(suite)) if c != "rank"]  # rank: computed
-    order = "average DESC NULLS LAST, model_id, precision"
-    rank = "rank() OVER (ORDER BY average DESC NULLS LAST) AS rank"
-    if limit:
-        # Every row ranked above a row of the page is in the first offset + limit rows, so ranking that
-        # prefix gives the same rank as ranking the whole filtered table. The prefix is found reading only
-        # the sort keys; its other columns are read for those rows alone (a search's filter and sort then
-        # cost a third of reading every column of every matching row).
-        prefix = f"SELECT rowid FROM {table} WHERE {cond} ORDER BY {order} LIMIT {int(offset) + int(limit)}"
-        sql = (f"SELECT {rank}, {', '.join(_quote(c) for c in picked)} FROM {table} WHERE rowid IN ({prefix}) "
-               f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}")
-        return _frame(home, sql, params)
+    picked = _picked(suite, columns)
     keys = [c for c in ("average", "model_id", "precision") if c not in picked]
-    inner = f"SELECT {', '.join(_quote(c) for c in picked + keys)} FROM {table} WHERE {cond} ORDER BY {order}"
-    sql = f"SELECT {rank}, {', '.join(_quote(c) for c in picked)} FROM ({inner}) ORDER BY {order}"
+    inner = f"SELECT {', '.join(_quote(c) for c in picked + keys)} FROM {table} WHERE {cond} ORDER BY {ORDER}"
+    sql = f"SELECT {RANK}, {', '.join(_quote(c) for c in picked)} FROM ({inner}) ORDER BY {ORDER}"
     if offset:
         sql += f" OFFSET {int(offset)}"
     return _frame(home, sql, params)
+
+
+def rankings_page(home: Path, *, limit: int = 100, offset: int = 0, columns: list[str] | None = None,
+                  **filters) -> tuple[pl.DataFrame, int]:
+    """A page of `rankings` (rows offset .. offset + limit, ranked within the filter) and the total
+    number of rows behind it: what the leaderboard shows. Filters and columns as `rankings`.
+
+    Two steps on one snapshot: find the page's rows and the total reading only the filter and sort
+    columns, then read the shown columns of those rows alone. Every row ranked above a row of the page
+    is among the first offset + limit rows, so ranking those gives each row its rank in the whole view.
+    """
+    found = _rankings_filter(home, **filters)
+    if found is None:
+        return pl.DataFrame(), 0
+    suite, table, cond, params = found
+    picked = _picked(suite, columns)
+    n = int(offset) + int(limit)
+    with reader(home).pinned() as cur:
+        if cur is None:
+            return pl.DataFrame(), 0
+        if parse_search(filters.get("search")).names:
+            # a text search scans every name: one pass gives both the count and the first rows
+            total, head = cur.sql(  # (a struct: min_by leaves out NULL values, and averages can be NULL)
+                f"SELECT count(*), min_by({{'r': rowid, 'a': average}}, {ORDER_KEY}, {n}) "
+                f"FROM {table} WHERE {cond}", params=params).fetchall()[0]
+            ids, averages = [h["r"] for h in head or []], [h["a"] for h in head or []]
+        else:  # the table is stored best first: a top-n stops early, and the count reads few columns
+            total = cur.sql(f"SELECT count(*) FROM {table} WHERE {cond}", params=params).fetchall()[0][0]
+            head = cur.sql(f"SELECT rowid, average FROM {table} WHERE {cond} ORDER BY {ORDER} LIMIT {n}",
+                           params=params).fetchall()
+            ids, averages = [r[0] for r in head], [r[1] for r in head]
+        where, args = "rowid IN (SELECT unnest(?::BIGINT[]))", [ids]
+        if averages and None not in averages:  # lets the scan skip row groups by their min/max average
+            where += " AND average BETWEEN ? AND ?"
+            args += [min(averages), max(averages)]
+        sql = (f"SELECT {RANK}, {', '.join(_quote(c) for c in picked)} FROM {table} WHERE {where} "
+               f"ORDER BY {ORDER} LIMIT {int(limit)} OFFSET {int(offset)}")
+        return cur.sql(sql, params=args).pl(), int(total)
+
+
+def _picked(suite: str, columns: list[str] | None) -> list[str]:
+    return [c for c in dict.fromkeys(columns or rankings_columns(suite)) if c != "rank"]  # rank: computed
 
 
 def rankings_count(home: Path, **filters) -> int:

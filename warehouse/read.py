@@ -6,8 +6,10 @@ query costs no connection set-up unless the warehouse changed.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -60,6 +62,17 @@ class Reader:
             return
         if self._con is None:
             raise RuntimeError(f"{self.snapshots}: could not open snapshot {version} after {RETRIES} tries")
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """A cursor on one snapshot for several queries that must see the same data (rowids included);
+        None when the warehouse is still empty."""
+        cur = self._connection()
+        try:
+            yield cur
+        finally:
+            if cur is not None:
+                cur.close()
 
     def frame(self, sql: str, params: list | dict | None = None) -> pl.DataFrame | None:
         """Run a query on the current snapshot; None when the warehouse is still empty."""

@@ -66,8 +66,7 @@ needed = ["model_id", "precision", "static_rank", "average", *columns,
           *(f"{k}_raw" if raw else k for k, _ in bench)]
 try:
     if stored_order:
-        board = data.rankings(**filters, limit=MAX_ROWS, columns=needed)
-        total = data.query("rankings_count", **filters)
+        board, total = data.query("rankings_page", **filters, limit=MAX_ROWS, columns=needed)
     else:  # an average over other benchmarks, or over raw values, reorders: rank every row
         board = data.rankings(**filters, columns=needed)
         total = board.height
