@@ -359,14 +359,22 @@ def report_section(args, f: dict, heights: dict, size_kb: float) -> str:
     ])
 
 
+NOTES = "<!-- notes: written by hand, kept by bench/warehouse.py across runs; check them against the table -->"
+
+
 def write_section(path: Path, section: str) -> None:
-    """Replace this bench's section of BENCHMARKS.md (or add it), leaving the others alone."""
+    """Replace this bench's section of BENCHMARKS.md (or add it), leaving the others alone, and keep
+    the hand-written notes below the NOTES marker of the section it replaces."""
     title = section.splitlines()[0]
     text = path.read_text() if path.exists() else "# Benchmarks\n\nOne section per bench, with the command that reproduces it.\n\n"
+    section = section.rstrip("\n") + "\n"
     if title in text:
         start = text.index(title)
         end = text.find("\n## ", start + len(title))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
+        old = text[start:end + 1] if end != -1 else text[start:]
+        if NOTES in old:
+            section += "\n" + old[old.index(NOTES):].rstrip("\n") + "\n"
+        text = text[:start] + section + ("\n" + text[end + 1:] if end != -1 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text)
