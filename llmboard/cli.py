@@ -102,12 +102,16 @@ def submit(model, revision, precision, weight_type, model_type, base_model, chat
 
 @main.command()
 @click.argument("model", required=False)
+@click.option("--status", "wanted", type=click.Choice(["PENDING", "RUNNING", "FINISHED", "FAILED"],
+                                                       case_sensitive=False), default=None,
+              help="Only the requests in this state (the queue by status).")
 @click.option("--json", "as_json", is_flag=True)
-def status(model: str | None, as_json: bool) -> None:
+def status(model: str | None, wanted: str | None, as_json: bool) -> None:
     """Requests and where each one is (all, or one model's)."""
     from evaluator.requests import RequestStore
 
-    reqs = [r for r in RequestStore(_config().requests_dir).all() if model is None or r.model == model]
+    reqs = [r for r in RequestStore(_config().requests_dir).all()
+            if (model is None or r.model == model) and (wanted is None or r.status == wanted.upper())]
     if as_json:
         click.echo(json.dumps([r.to_json() for r in reqs], indent=1))
         return
@@ -156,6 +160,75 @@ def relaunch(request_id: str, admin_token: str | None) -> None:
     except (NotAllowed, ValueError, KeyError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"request {request_id} is PENDING again (job {job})")
+
+
+@main.command()
+@click.argument("model")
+@click.option("--precision", default=None, help="Default: the precision of the model's latest run.")
+@click.option("--suite", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def history(model: str, precision: str | None, suite: str | None, as_json: bool) -> None:
+    """One model's scores commit by commit in one precision (re-runs of a sha kept apart)."""
+    from warehouse import queries
+
+    home = _config().home
+    if precision is None:
+        runs = queries.model_runs(home, model)
+        if not runs.height:
+            raise click.ClickException(f"model: no runs of {model!r}; `llmboard rankings` lists the models")
+        precision = runs["precision"][0]
+    _print_frame(queries.sha_history(home, model, precision, suite), as_json)
+
+
+@main.command()
+@click.argument("model")
+@click.option("--sha", default=None, help="Default: the sha of the model's latest run.")
+@click.option("--suite", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def quantization(model: str, sha: str | None, suite: str | None, as_json: bool) -> None:
+    """Every precision and quantization of one model's commit, per benchmark, with deltas."""
+    from warehouse import queries
+
+    _print_frame(queries.quantization_comparison(_config().home, model, sha, suite), as_json)
+
+
+@main.command()
+@click.argument("model")
+@click.option("--json", "as_json", is_flag=True)
+def model(model: str, as_json: bool) -> None:
+    """One model: its metadata, runs, requests and flags."""
+    from warehouse import queries
+
+    home = _config().home
+    info = queries.model_info(home, model)
+    if info is None:
+        raise click.ClickException(f"model: {model!r} is not in the warehouse; `llmboard rankings` lists the models")
+    parts = {"runs": queries.model_runs(home, model), "requests": queries.model_requests(home, model),
+             "flags": queries.model_flags(home, model)}
+    if as_json:
+        click.echo(json.dumps({"model": info, **{k: v.to_dicts() for k, v in parts.items()}}, default=str, indent=1))
+        return
+    for key, value in info.items():
+        if value is not None:
+            click.echo(f"{key:18} {value}")
+    for name, df in parts.items():
+        click.echo(f"\n{name}:")
+        _print_frame(df, False)
+
+
+@main.command()
+@click.argument("run_id")
+@click.option("--task", default=None)
+@click.option("--correct/--incorrect", default=None, help="Only the items answered right (or wrong).")
+@click.option("--text", default=None, help="Only items whose prompt, target or response contain this.")
+@click.option("--limit", type=int, default=50)
+@click.option("--json", "as_json", is_flag=True)
+def samples(run_id: str, task: str | None, correct: bool | None, text: str | None, limit: int, as_json: bool) -> None:
+    """Per-sample details of one run (`llmboard model MODEL` lists its runs)."""
+    from warehouse import queries
+
+    _print_frame(queries.run_samples(_config().home, run_id, task=task, correct=correct, text=text, limit=limit),
+                 as_json, ["task", "doc_id", "correct", "target", "response"])
 
 
 @main.command()

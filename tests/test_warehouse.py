@@ -406,3 +406,29 @@ def test_quantization_comparison_against_the_highest_precision(tmp_path):
     assert cmp["benchmark"].unique(maintain_order=True).to_list()[-1] == "average"
     older = queries.quantization_comparison(home, "org/m", sha="0" * 40)
     assert set(older["precision"]) == {"float32"} and set(older["delta"]) == {0.0}
+
+
+def test_every_dashboard_query_is_on_the_cli_with_json(tmp_path):
+    from tests.fixture_warehouse import QUANTIZED_MODEL, RERUN, build_fixture_warehouse
+
+    fx = build_fixture_warehouse(tmp_path, real=False)
+    model, _, precision = RERUN
+    history = json.loads(cli(tmp_path, "history", model, "--precision", precision, "--json").output)
+    assert history == json.loads(json.dumps(queries.sha_history(tmp_path, model, precision).to_dicts(), default=str))
+    assert [h["rerun"] for h in history].count(2) == 1  # the re-run of one sha is its own row
+
+    quant = json.loads(cli(tmp_path, "quantization", QUANTIZED_MODEL, "--json").output)
+    assert {q["precision"] for q in quant} == {"float32", "bfloat16", "float16", "8bit", "4bit", "gguf"}
+
+    detail = json.loads(cli(tmp_path, "model", model, "--json").output)
+    assert detail["model"]["model_id"] == model and len(detail["runs"]) == queries.model_runs(tmp_path, model).height
+    run_id = next(r["run_id"] for r in detail["runs"] if r["samples_file"])
+    wrong = json.loads(cli(tmp_path, "samples", run_id, "--incorrect", "--limit", "1000", "--json").output)
+    every = json.loads(cli(tmp_path, "samples", run_id, "--limit", "1000", "--json").output)
+    assert wrong and all(not s["correct"] for s in wrong) and len(wrong) < len(every)
+
+    failed = json.loads(cli(tmp_path, "status", "--status", "failed", "--json").output)
+    assert [r["request_id"] for r in failed] == [fx.requests["FAILED"]]
+
+    missing = cli(tmp_path, "model", "nobody/nothing")
+    assert missing.exit_code != 0 and "model: 'nobody/nothing' is not in the warehouse" in missing.output
