@@ -211,10 +211,17 @@ def leaderboard_facets(home: Path, suite: str) -> dict:
 
 
 def model_choices(home: Path, suite: str | None = None) -> pl.DataFrame:
-    """Every evaluated model with its precisions (latest entries), for pickers."""
+    """Every evaluated model with its precisions (latest entries), for pickers; ``most_commits`` is the
+    precision evaluated at the most commits (the one whose history says most)."""
     where, params = ("WHERE suite = ?", [suite]) if suite else ("", [])
-    return _frame(home, f"SELECT model_id, list(DISTINCT precision ORDER BY precision) AS precisions, "
-                        f"max(average) AS best FROM leaderboard {where} GROUP BY model_id ORDER BY model_id", params)
+    return _frame(home, f"""
+        WITH shas AS (SELECT model_id, precision, count(*) AS n FROM leaderboard_revisions {where} GROUP BY ALL),
+        top AS (SELECT model_id, arg_max(precision, {{'n': n, 'p': precision}}) AS most_commits
+                FROM shas GROUP BY model_id)
+        SELECT l.model_id, list(DISTINCT l.precision ORDER BY l.precision) AS precisions, max(l.average) AS best,
+               any_value(t.most_commits) AS most_commits
+        FROM leaderboard l LEFT JOIN top t USING (model_id) {where.replace("suite", "l.suite")}
+        GROUP BY l.model_id ORDER BY l.model_id""", params * 2)
 
 
 def run_history(home: Path, model: str, precision: str, suite: str | None = None) -> pl.DataFrame:

@@ -20,8 +20,11 @@ models = data.query("model_choices", suite)
 names = models["model_id"].to_list() if models.height else []
 wanted = st.query_params.get("model")
 model = top[1].selectbox("Model", names, index=names.index(wanted) if wanted in names else 0)
-precisions = models.filter(pl.col("model_id") == model)["precisions"].to_list()[0]
-precision = top[2].selectbox("Precision", precisions)
+picked = models.filter(pl.col("model_id") == model).row(0, named=True)
+precisions = picked["precisions"]
+# default: the precision evaluated at the most commits, whose chart has the most to show
+default = precisions.index(picked["most_commits"]) if picked["most_commits"] in precisions else 0
+precision = top[2].selectbox("Precision", precisions, index=default)
 
 runs = data.query("run_history", model, precision, suite=suite)
 if runs.height == 0:
