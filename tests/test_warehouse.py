@@ -432,3 +432,21 @@ def test_every_dashboard_query_is_on_the_cli_with_json(tmp_path):
 
     missing = cli(tmp_path, "model", "nobody/nothing")
     assert missing.exit_code != 0 and "model: 'nobody/nothing' is not in the warehouse" in missing.output
+
+
+@needs_fixtures
+def test_a_query_running_on_an_older_snapshot_survives_a_newer_publish(tmp_path):
+    """Another dashboard session (thread) moving the shared reader to a new snapshot must not close the
+    snapshot a running query is reading."""
+    from warehouse.read import reader
+
+    data = official_results()
+    home = tmp_path / "home"
+    cli(home, "import", "results", str(write_results(tmp_path / "in", "a", results_variant(data, "org/a"))))
+    shared = reader(home)
+    with shared.pinned() as cur:
+        assert cur.sql("SELECT count(*) FROM leaderboard").fetchall() == [(1,)]
+        cli(home, "import", "results", str(write_results(tmp_path / "in", "b", results_variant(data, "org/b"))))
+        assert queries.rankings_count(home) == 2  # the shared reader now reads the newer snapshot
+        assert cur.sql("SELECT count(*) FROM leaderboard").fetchall() == [(1,)]  # still its own snapshot
+    assert queries.rankings_count(home) == 2

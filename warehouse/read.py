@@ -56,8 +56,8 @@ class Reader:
                     time.sleep(0.01 * (attempt + 1))  # CURRENT not rewritten yet; the old file is going
                 version = newer
                 continue
-            if self._con is not None:
-                self._con.close()
+            # The old connection is not closed here: a query of another thread may be running on one of
+            # its cursors. Dropping it lets DuckDB release that snapshot once its last cursor is closed.
             self._con, self._version = con, version
             return
         if self._con is None:
