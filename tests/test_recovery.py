@@ -28,12 +28,20 @@ def start_worker(cfg, name: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def test_killed_worker_is_retried_within_two_minutes_and_finishes(cfg, redis_conn, tiny_repo, monkeypatch):
-    monkeypatch.setenv("LLMBOARD_MAX_RETRIES", "1")
-    cfg = type(cfg).from_env()
+def submitted(monkeypatch, tiny_repo, commit: int, model_id: str, **env: str):
+    """Set the LLMBOARD_* settings in env, then submit the tiny model's commit: (config, request, store)."""
+    from llmboard.settings import Config
+
+    for key, value in env.items():
+        monkeypatch.setenv(f"LLMBOARD_{key.upper()}", value)
+    cfg = Config.from_env()
     repo, shas = tiny_repo
-    req = submit(Submission(str(repo), revision=shas[0], model_id="demo/killed"), cfg)
-    store = RequestStore(cfg.requests_dir)
+    req = submit(Submission(str(repo), revision=shas[commit], model_id=model_id), cfg)
+    return cfg, req, RequestStore(cfg.requests_dir)
+
+
+def test_killed_worker_is_retried_within_two_minutes_and_finishes(cfg, redis_conn, tiny_repo, monkeypatch):
+    cfg, req, store = submitted(monkeypatch, tiny_repo, 0, "demo/killed", max_retries="1")
     first = start_worker(cfg, "doomed")
     second = None
     try:
@@ -65,11 +73,7 @@ def test_killed_worker_is_retried_within_two_minutes_and_finishes(cfg, redis_con
 
 
 def test_lost_worker_after_the_last_retry_fails_with_the_reason(cfg, redis_conn, tiny_repo, monkeypatch):
-    monkeypatch.setenv("LLMBOARD_MAX_RETRIES", "0")
-    cfg = type(cfg).from_env()
-    repo, shas = tiny_repo
-    req = submit(Submission(str(repo), revision=shas[1], model_id="demo/killed-twice"), cfg)
-    store = RequestStore(cfg.requests_dir)
+    cfg, req, store = submitted(monkeypatch, tiny_repo, 1, "demo/killed-twice", max_retries="0")
     store.transition(req.request_id, RequestStatus.RUNNING, "worker gone", attempts=1)  # no heartbeat: lost
     assert sweep_lost(cfg, redis_conn) == [req.request_id]
     failed = store.load(req.request_id)
@@ -81,14 +85,10 @@ def test_lost_worker_after_the_last_retry_fails_with_the_reason(cfg, redis_conn,
 def test_a_job_past_its_timeout_fails_with_the_reason_and_keeps_its_log(cfg, redis_conn, tiny_repo, monkeypatch):
     from llmboard.workers import run_worker
 
-    monkeypatch.setenv("LLMBOARD_JOB_TIMEOUT", "2")
-    monkeypatch.setenv("LLMBOARD_MAX_RETRIES", "0")
-    monkeypatch.setenv("LLMBOARD_LIMIT", "")
-    cfg = type(cfg).from_env()
-    repo, shas = tiny_repo
-    req = submit(Submission(str(repo), revision=shas[2], model_id="demo/too-slow"), cfg)
+    cfg, req, store = submitted(monkeypatch, tiny_repo, 2, "demo/too-slow", job_timeout="2", max_retries="0",
+                                limit="")
     run_worker(cfg, burst=True)
-    failed = RequestStore(cfg.requests_dir).load(req.request_id)
+    failed = store.load(req.request_id)
     assert failed.status == RequestStatus.FAILED and failed.failure_kind == "infrastructure"
     assert "JobTimeoutException" in failed.failure_reason
     assert "JobTimeoutException" in failed.log_tail  # the submitter sees the log's tail
