@@ -84,8 +84,9 @@ def ours(cfg, conn, folder: Path, precision: str, copy: int = 0) -> dict:
     from llmboard.workers import run_worker
     from warehouse import queries
 
+    model_id = MODEL_ID + (f"-{copy}" if copy else "")
     req = submit(Submission(str(folder), precision=precision, model_type="chat", use_chat_template=True,
-                            model_id=MODEL_ID + (f"-{copy}" if copy else ""), admin_token=cfg.admin_token), cfg)
+                            model_id=model_id, admin_token=cfg.admin_token), cfg)
     t0 = time.monotonic()
     run_worker(cfg, burst=True)
     t1 = time.monotonic()
@@ -95,12 +96,13 @@ def ours(cfg, conn, folder: Path, precision: str, copy: int = 0) -> dict:
     if done.status != RequestStatus.FINISHED:
         raise RuntimeError(f"{precision}: {done.status} {done.failure_reason}\n{done.log_tail}")
     board = queries.rankings(cfg.home, precision=precision, show_flagged=True)  # a copy is flagged as one
-    assert board.filter(board["model_id"] == MODEL_ID + (f"-{copy}" if copy else "")).height == 1
+    row = board.filter(board["model_id"] == model_id)
+    assert row.height == 1
     bundle = next(cfg.results_dir.glob(f"{req.request_id}/*/run.json"))
     run = json.loads(bundle.read_text())
     return {"wall_s": wall, "worker_s": t1 - t0, "ingest_s": wall - (t1 - t0), "job_s": run["duration_s"],
             "load_s": run["load_s"], "dtype": run["dtype"], "quantization": run["quantization"],
-            "average": board["average"][0]}
+            "average": row["average"][0]}
 
 
 def main() -> None:

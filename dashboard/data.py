@@ -38,7 +38,8 @@ def _call(version: int, home: Path, name: str, args: tuple, kwargs: tuple):
 
 def query(name: str, *args, **kwargs):
     """`warehouse.queries.<name>(home, *args, **kwargs)`, cached until the next ingest."""
-    return _call(version(), home(), name, args, tuple(sorted(kwargs.items())))
+    h = home()
+    return _call(queries.ingest_version(h), h, name, args, tuple(sorted(kwargs.items())))
 
 
 def model_names(*args) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from evaluator.queue import connect, evaluation_queue, notify_ingest
 from evaluator.requests import RequestStatus, RequestStore
 from evaluator.submit import enqueue
-from llmboard.settings import Config
+from llmboard.settings import Config, is_maintainer
 
 
 class NotAllowed(PermissionError):
@@ -15,7 +15,7 @@ class NotAllowed(PermissionError):
 def require_admin(cfg: Config, token: str | None) -> None:
     if not cfg.admin_token:
         raise NotAllowed("admin_token: maintainer actions are disabled (set LLMBOARD_ADMIN_TOKEN)")
-    if token != cfg.admin_token:
+    if not is_maintainer(cfg.admin_token, token):
         raise NotAllowed("admin_token: wrong or missing maintainer token")
 
 

@@ -32,13 +32,16 @@ class ModelFacts:
 
     sha: str
     params: int  # counted from the weight files' headers
-    params_b: float
     architectures: str
     license: str
     weight_files: list[str]
     fingerprint: dict[str, str]
     has_chat_template: bool
     gguf_file: str | None
+
+    @property
+    def params_b(self) -> float:
+        return round(self.params / 1e9, 6)
 
 
 def check_model_id(model_id: str, field: str = "model") -> str:
@@ -195,14 +198,8 @@ def card_license(card: str) -> str:
     return lic.group(1).strip() if lic else ""
 
 
-def check_config(raw: bytes) -> tuple[str, str]:
-    """Load config.json with AutoConfig (never trusting remote code); returns (model_type, architectures)."""
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise SubmissionError("config", "config.json is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise SubmissionError("config", "config.json must hold a JSON object")
+def check_config(data: dict) -> tuple[str, str]:
+    """Load config.json's object with AutoConfig (never trusting remote code); returns (model_type, architectures)."""
     if "auto_map" in data:
         raise SubmissionError("config", f"config.json has auto_map (custom code), so it {TRUST_REMOTE_CODE}")
     from transformers import AutoConfig
@@ -219,7 +216,7 @@ def check_config(raw: bytes) -> tuple[str, str]:
         raise SubmissionError("config", f"model_type {model_type!r} cannot be loaded as a causal language model "
                                         "(accepted: decoder models such as llama, mistral, qwen2, gemma)")
     with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "config.json").write_bytes(raw)
+        Path(tmp, "config.json").write_text(json.dumps(data))
         try:
             AutoConfig.from_pretrained(tmp, trust_remote_code=False)
         except Exception as exc:  # transformers raises several kinds here
@@ -249,7 +246,7 @@ def inspect_model(source, precision: str, use_chat_template: bool, max_params_b:
     else:
         if "config.json" not in files:
             raise SubmissionError("config", "config.json is missing at this revision")
-        _, architectures = check_config(source.read("config.json"))
+        _, architectures = check_config(_json_file(source, "config.json", "config"))
     tokenizer_config = _json_file(source, "tokenizer_config.json", "tokenizer") if "tokenizer_config.json" in files \
         else {}
     if "auto_map" in tokenizer_config:
@@ -294,5 +291,5 @@ def inspect_model(source, precision: str, use_chat_template: bool, max_params_b:
         raise SubmissionError("use_chat_template", "the tokenizer has no chat template: submit without "
                                                    "use_chat_template, or add one to tokenizer_config.json")
     fingerprint = {name: source.blob_sha256(name) for name in weights}
-    return ModelFacts(source.sha, params, round(params_b, 6), architectures, license, weights, fingerprint,
+    return ModelFacts(source.sha, params, architectures, license, weights, fingerprint,
                       has_template, weights[0] if precision == "gguf" else None)

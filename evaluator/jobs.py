@@ -15,7 +15,6 @@ from evaluator.checks import SubmissionError
 from evaluator.queue import connect, notify_ingest
 from evaluator.recovery import heartbeat
 from evaluator.requests import InvalidTransition, RequestStatus, RequestStore
-from evaluator.sources import SourceError
 from llmboard.settings import Config
 
 LOG_TAIL_LINES = 40
@@ -82,7 +81,7 @@ def _run(cfg: Config, store: RequestStore, conn, job, req) -> str | None:
         if time.monotonic() > deadline:  # RQ's alarm can be swallowed by library code catching Exception
             from rq.timeouts import JobTimeoutException
 
-            raise JobTimeoutException(f"Task exceeded maximum timeout value ({cfg.job_timeout} seconds)")
+            raise JobTimeoutException(timeout_message(cfg))
         store.update(request_id, progress=round(fraction, 4), progress_task=task)
         if job is not None:
             job.meta.update({"task": task, "percent": round(100 * fraction, 1)})
@@ -98,7 +97,7 @@ def _run(cfg: Config, store: RequestStore, conn, job, req) -> str | None:
             except BaseException:
                 traceback.print_exc(file=fh)
                 raise
-    except (SubmissionProblem, SubmissionError, SourceError) as exc:
+    except (SubmissionProblem, SubmissionError) as exc:  # a SourceError is a SubmissionError
         store.transition(request_id, RequestStatus.FAILED, str(exc), failure_kind="submission",
                          failure_reason=str(exc), log_tail=log_tail(log_path))
         notify_ingest(conn, "request", request_id=request_id)
@@ -113,6 +112,11 @@ def _run(cfg: Config, store: RequestStore, conn, job, req) -> str | None:
     return str(bundle)
 
 
+def timeout_message(cfg: Config) -> str:
+    """RQ's own words for a job past its timeout."""
+    return f"Task exceeded maximum timeout value ({cfg.job_timeout} seconds)"
+
+
 @contextlib.contextmanager
 def watchdog(cfg: Config, request_id: str, log_path: Path):
     """End the work-horse if the run outlives its timeout by TIMEOUT_GRACE_S (stuck where neither RQ's
@@ -121,8 +125,7 @@ def watchdog(cfg: Config, request_id: str, log_path: Path):
         with contextlib.suppress(Exception):
             with log_path.open("a") as fh:
                 print(f"llmboard: still running {TIMEOUT_GRACE_S} s past the job timeout: stopped", file=fh)
-            fail_infrastructure(cfg, request_id, f"JobTimeoutException: Task exceeded maximum timeout value "
-                                                 f"({cfg.job_timeout} seconds)", log_path)
+            fail_infrastructure(cfg, request_id, f"JobTimeoutException: {timeout_message(cfg)}", log_path)
         os._exit(1)
 
     timer = threading.Timer(cfg.job_timeout + TIMEOUT_GRACE_S, expire)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from evaluator.checks import PRECISIONS
 from evaluator.requests import Request
 from evaluator.sources import open_source
 from llmboard.settings import Config
@@ -135,7 +136,8 @@ def load_model(folder: Path, req: Request, base_folder: Path | None = None):
     (loaded in the request's precision) and merged into it, so lm-eval sees a plain model.
     """
     dev = device()
-    if req.precision not in (*FLOAT_PRECISIONS, *BNB_PRECISIONS, "gguf"):
+    gguf = None
+    if req.precision not in PRECISIONS:
         raise SubmissionProblem(f"precision {req.precision!r} is not one this worker can load")
     try:
         if req.weight_type == "Adapter":
@@ -155,7 +157,7 @@ def load_model(folder: Path, req: Request, base_folder: Path | None = None):
     except (OSError, ValueError, KeyError, StopIteration) as exc:
         raise SubmissionProblem(f"the model does not load in {req.precision}: {exc}") from exc
     model.eval()
-    loaded = loaded_facts(model, folder, req)
+    loaded = loaded_facts(model, folder / gguf if gguf else None, req)
     if req.precision in FLOAT_PRECISIONS and loaded["dtype"] != req.precision:
         raise RuntimeError(f"asked for {req.precision}, the model loaded in {loaded['dtype']}")
     if req.precision in BNB_PRECISIONS and not loaded["quantized_modules"]:
@@ -163,7 +165,7 @@ def load_model(folder: Path, req: Request, base_folder: Path | None = None):
     return model, tokenizer, loaded
 
 
-def loaded_facts(model, folder: Path, req: Request) -> dict:
+def loaded_facts(model, gguf_path: Path | None, req: Request) -> dict:
     """What was actually loaded: the floating dtype, the quantization and how many layers it covers."""
     floats = {str(p.dtype).removeprefix("torch.") for p in model.parameters() if p.dtype.is_floating_point}
     dtype = str(model.dtype).removeprefix("torch.")
@@ -174,13 +176,11 @@ def loaded_facts(model, folder: Path, req: Request) -> dict:
         kind = bnb.nn.Linear8bitLt if req.precision == "8bit" else bnb.nn.Linear4bit
         count = sum(isinstance(m, kind) for m in model.modules())
         quantization = "bitsandbytes int8" if req.precision == "8bit" else "bitsandbytes nf4"
-    elif req.precision == "gguf":
-        gguf = req.gguf_file or next(p.name for p in sorted(folder.glob("*.gguf")))
-        quantization = f"gguf {gguf_tensor_types(folder / gguf)}"
-    facts = {"dtype": dtype, "parameter_dtypes": sorted(floats), "quantization": quantization,
-             "quantized_modules": count, "device": str(next(model.parameters()).device),
-             "parameters": int(sum(p.numel() for p in model.parameters()))}
-    return facts
+    elif gguf_path is not None:
+        quantization = f"gguf {gguf_tensor_types(gguf_path)}"
+    return {"dtype": dtype, "parameter_dtypes": sorted(floats), "quantization": quantization,
+            "quantized_modules": count, "device": str(next(model.parameters()).device),
+            "parameters": int(sum(p.numel() for p in model.parameters()))}
 
 
 def gguf_tensor_types(path: Path) -> str:

@@ -15,7 +15,7 @@ from evaluator.checks import SubmissionError
 from evaluator.queue import connect, evaluation_queue, notify_ingest
 from evaluator.requests import Request, RequestStatus, RequestStore
 from evaluator.sources import open_source
-from llmboard.settings import Config
+from llmboard.settings import Config, is_maintainer
 
 ACTIVE = {RequestStatus.PENDING, RequestStatus.RUNNING, RequestStatus.FINISHED}
 COPY_FLAG_KIND = "unattributed-copy"  # one of warehouse.flags.KINDS
@@ -73,7 +73,7 @@ def admit(sub: Submission, cfg: Config, model_id: str, source: str, facts: check
             raise SubmissionError("model", f"{model_id} at {facts.sha[:10]} in {sub.precision} ({sub.weight_type}) "
                                            f"was already submitted: see request {r.request_id} ({r.status}); a new "
                                            "commit or another precision is welcome")
-    is_admin = bool(cfg.admin_token) and sub.admin_token == cfg.admin_token
+    is_admin = is_maintainer(cfg.admin_token, sub.admin_token)
     if not is_admin:
         week_ago = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S")
         recent = [r for r in existing if r.sender == sub.sender and r.submitted_time >= week_ago]

@@ -111,7 +111,7 @@ def status(model: str | None, wanted: str | None, as_json: bool) -> None:
     from evaluator.requests import RequestStore
 
     reqs = [r for r in RequestStore(_config().requests_dir).all()
-            if (model is None or r.model == model) and (wanted is None or r.status == wanted.upper())]
+            if (model is None or r.model == model) and (wanted is None or r.status == wanted)]
     if as_json:
         click.echo(json.dumps([r.to_json() for r in reqs], indent=1))
         return

@@ -14,7 +14,7 @@ from evaluator.queue import drain_ingest
 from evaluator.recovery import sweep_lost
 from evaluator.requests import RequestStore
 from llmboard.settings import Config
-from warehouse.flags import FlagError, flag_model
+from warehouse.flags import FlagError, open_flag
 from warehouse.ingest import Writer
 
 SWEEP_EVERY_S = 5.0
@@ -56,12 +56,11 @@ def ingest_items(cfg: Config, items: list[dict]) -> int:
                                     "AND status = 'open'", [item["model"], item["flag_kind"], item["author"]]).fetchone()
             if already is None and all(f["model"] != item["model"] or f["flag_kind"] != item["flag_kind"] for f in new_flags):
                 new_flags.append(item)
-    for item in new_flags:  # flag_model takes the writer's lock itself
-        try:
-            flag_model(cfg.home, item["model"], item["flag_kind"], item["reason"], author=item["author"])
-        except FlagError:  # its request record is gone: nothing to flag
-            continue
-        loaded += 1
+                try:
+                    open_flag(w, item["model"], item["flag_kind"], item["reason"], author=item["author"])
+                except FlagError:  # its request record is gone: nothing to flag
+                    continue
+                loaded += 1
     return loaded
 
 

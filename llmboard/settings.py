@@ -5,6 +5,7 @@ The README lists each of these (a test checks that it does).
 
 from __future__ import annotations
 
+import hmac
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,3 +112,8 @@ class Config:
     def ensure_dirs(self) -> None:
         for d in (self.home, self.snapshots_dir, self.requests_dir, self.results_dir, self.logs_dir, self.samples_dir):
             d.mkdir(parents=True, exist_ok=True)
+
+
+def is_maintainer(admin_token: str | None, token: str | None) -> bool:
+    """Whether ``token`` is the maintainers' admin token; never when none is configured."""
+    return bool(admin_token) and hmac.compare_digest((token or "").encode(), admin_token.encode())

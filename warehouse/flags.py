@@ -7,10 +7,10 @@ view once the writer has rebuilt the leaderboard tables (``Writer.changed``).
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from pathlib import Path
 
+from llmboard.settings import is_maintainer
 from warehouse.ingest import Writer
 
 KINDS = ("contamination", "unattributed-copy", "wrong-category", "other")
@@ -42,16 +42,21 @@ def _refresh(w: Writer, model: str) -> None:
 
 def flag_model(home: Path, model: str, kind: str, reason: str, author: str = "anonymous") -> str:
     """Open a flag on a model; returns its id."""
+    with Writer(home, wait_message=None) as w:
+        return open_flag(w, model, kind, reason, author)
+
+
+def open_flag(w: Writer, model: str, kind: str, reason: str, author: str = "anonymous") -> str:
+    """``flag_model`` inside a writer session the caller holds."""
     if kind not in KINDS:
         raise FlagError("kind", f"{kind!r}: accepted values are {', '.join(KINDS)}")
     reason, author = _text("reason", reason), _text("author", author or "anonymous")
+    if w.con.execute("SELECT 1 FROM models WHERE model_id = ?", [model]).fetchone() is None:
+        raise FlagError("model", f"no model {model!r} in the warehouse")
     flag_id = uuid.uuid4().hex[:16]
-    with Writer(home, wait_message=None) as w:
-        if w.con.execute("SELECT 1 FROM models WHERE model_id = ?", [model]).fetchone() is None:
-            raise FlagError("model", f"no model {model!r} in the warehouse")
-        w.con.execute("INSERT INTO flags VALUES (?, ?, ?, ?, ?, now(), 'open', NULL, NULL)",
-                      [flag_id, model, kind, reason, author])
-        _refresh(w, model)
+    w.con.execute("INSERT INTO flags VALUES (?, ?, ?, ?, ?, now(), 'open', NULL, NULL)",
+                  [flag_id, model, kind, reason, author])
+    _refresh(w, model)
     return flag_id
 
 
@@ -71,7 +76,7 @@ def close(home: Path, flag_id: str, status: str, *, token: str, admin_token: str
         raise FlagError("status", f"{status!r}: accepted values are {', '.join(CLOSED)}")
     if not admin_token:
         raise FlagError("token", "maintainer actions are disabled (LLMBOARD_ADMIN_TOKEN is not set)")
-    if not hmac.compare_digest((token or "").encode(), admin_token.encode()):
+    if not is_maintainer(admin_token, token):
         raise FlagError("token", "wrong admin token")
     with Writer(home, wait_message=None) as w:
         row = w.con.execute("SELECT status FROM flags WHERE flag_id = ?", [flag_id]).fetchone()

@@ -231,7 +231,7 @@ def keep_raw(home: Path, sha: str, data: bytes, source: Path | None = None) -> s
     A hard link to the source file where the filesystem allows (free, and atomic by itself), else a
     copy written aside and renamed into place."""
     name = raw_file_name(sha)
-    target = home / name
+    target = db.raw_path(home, name)
     if source is not None:
         try:
             _in_fanout(target, lambda: os.link(source, target))
@@ -355,9 +355,6 @@ class Writer:
     def _mark_seen(self, sha: str, kind: str, path: str) -> None:
         self.con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, now())", [sha, kind, path])
 
-    def _keep_raw(self, sha: str, data: bytes, source: Path | None = None) -> str:
-        return keep_raw(self.home, sha, data, source)
-
     # -- batched inserts -------------------------------------------------------------------------
     def _insert(self, table: str, columns: dict[str, pa.DataType], rows: list[tuple], *,
                 select: str | None = None, suffix: str = "") -> None:
@@ -458,7 +455,7 @@ class Writer:
         samples_file = self._write_samples(run_id, samples) if samples else None
         load = Load(str(bundle), seen=[(run_id, "bundle", str(bundle))])
         run_rows(parsed, load, run_id=run_id, origin="worker", source_file=str(bundle / "results.json"),
-                 raw_file=self._keep_raw(sha, results_bytes), extra={
+                 raw_file=keep_raw(self.home, sha, results_bytes), extra={
                      "request_id": request["request_id"], "model_id": request["model"], "sha": request["sha"],
                      "precision": request["precision"], "weight_type": request["weight_type"],
                      "model_type": request["model_type"], "use_chat_template": request["use_chat_template"],

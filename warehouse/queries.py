@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -44,6 +45,14 @@ def benchmark_columns(suite: str) -> list[tuple[str, str]]:
         return []
 
 
+class RankingsView(NamedTuple):
+    suite: str
+    table: str
+    cond: str  # the WHERE condition, with `params`
+    params: list
+    searches_names: bool  # a text search: every name is scanned
+
+
 def _rankings_filter(
     home: Path,
     *,
@@ -59,8 +68,8 @@ def _rankings_filter(
     show_merged: bool = True,
     show_moe: bool = True,
     all_revisions: bool = False,
-) -> tuple[str, str, str, list] | None:
-    """(suite, table, WHERE condition, parameters) of a rankings view; None when nothing was ingested."""
+) -> RankingsView | None:
+    """The table and condition of a rankings view; None when nothing was ingested."""
     suite = suite or default_suite(home)
     if suite is None:
         return None
@@ -84,15 +93,10 @@ def _rankings_filter(
         where.append("NOT merged")
     if not show_moe:
         where.append("NOT moe")
-    parsed = parse_search(search)  # the stored lower-cased keys spare lower() on every row
-    if parsed.names:
-        where.append("(" + " OR ".join("contains(model_key, ?)" for _ in parsed.names) + ")")
-        params.extend(n.lower() for n in parsed.names)
-    if parsed.licenses:
-        where.append("(" + " OR ".join("license_key = ?" for _ in parsed.licenses) + ")")
-        params.extend(x.lower() for x in parsed.licenses)
+    parsed = parse_search(search)
+    clauses, values = parsed.sql()
     table = "leaderboard_revisions" if all_revisions else "leaderboard"
-    return suite, table, " AND ".join(where), params
+    return RankingsView(suite, table, " AND ".join(where + clauses), params + values, bool(parsed.names))
 
 
 def rankings_columns(suite: str) -> list[str]:
@@ -122,57 +126,59 @@ def rankings(
     `limit` / `offset` page through the result (a page costs what its rows cost, not the whole table);
     `columns` picks columns (default: `rankings_columns(suite)`); `rank` always comes first.
     """
-    if limit:
-        return rankings_page(home, limit=limit, offset=offset, columns=columns, **filters)[0]
-    found = _rankings_filter(home, **filters)
-    if found is None:
+    view = _rankings_filter(home, **filters)
+    if view is None:
         return pl.DataFrame()
-    suite, table, cond, params = found
-    picked = _picked(suite, columns)
-    keys = [c for c in ("average", "model_id", "precision") if c not in picked]
-    inner = f"SELECT {', '.join(_quote(c) for c in picked + keys)} FROM {table} WHERE {cond} ORDER BY {ORDER}"
-    sql = f"SELECT {RANK}, {', '.join(_quote(c) for c in picked)} FROM ({inner}) ORDER BY {ORDER}"
+    picked = _picked(view.suite, columns)
+    if limit:
+        with reader(home).pinned() as cur:
+            return _page(cur, view, picked, int(limit), int(offset), count=False)[0] if cur else pl.DataFrame()
+    sql = (f"SELECT {RANK}, {', '.join(_quote(c) for c in picked)} FROM {view.table} WHERE {view.cond} "
+           f"ORDER BY {ORDER}")
     if offset:
         sql += f" OFFSET {int(offset)}"
-    return _frame(home, sql, params)
+    return _frame(home, sql, view.params)
 
 
 def rankings_page(home: Path, *, limit: int = 100, offset: int = 0, columns: list[str] | None = None,
                   **filters) -> tuple[pl.DataFrame, int]:
     """A page of `rankings` (rows offset .. offset + limit, ranked within the filter) and the total
-    number of rows behind it: what the leaderboard shows. Filters and columns as `rankings`.
-
-    Two steps on one snapshot: find the page's rows and the total reading only the filter and sort
-    columns, then read the shown columns of those rows alone. Every row ranked above a row of the page
-    is among the first offset + limit rows, so ranking those gives each row its rank in the whole view.
-    """
-    found = _rankings_filter(home, **filters)
-    if found is None:
+    number of rows behind it: what the leaderboard shows. Filters and columns as `rankings`."""
+    view = _rankings_filter(home, **filters)
+    if view is None:
         return pl.DataFrame(), 0
-    suite, table, cond, params = found
-    picked = _picked(suite, columns)
-    n = int(offset) + int(limit)
     with reader(home).pinned() as cur:
         if cur is None:
             return pl.DataFrame(), 0
-        if parse_search(filters.get("search")).names:
-            # a text search scans every name: one pass gives both the count and the first rows
-            total, head = cur.sql(  # (a struct: min_by leaves out NULL values, and averages can be NULL)
-                f"SELECT count(*), min_by({{'r': rowid, 'a': average}}, {ORDER_KEY}, {n}) "
-                f"FROM {table} WHERE {cond}", params=params).fetchall()[0]
-            ids, averages = [h["r"] for h in head or []], [h["a"] for h in head or []]
-        else:  # the table is stored best first: a top-n stops early, and the count reads few columns
+        return _page(cur, view, _picked(view.suite, columns), int(limit), int(offset), count=True)
+
+
+def _page(cur, view: RankingsView, picked: list[str], limit: int, offset: int, *,
+          count: bool) -> tuple[pl.DataFrame, int | None]:
+    """Two steps on one snapshot: find the page's rows (and the total, if asked) reading only the filter
+    and sort columns, then read the shown columns of those rows alone. Every row ranked above a row of
+    the page is among the first offset + limit rows, so ranking those gives each row its rank in the view."""
+    table, cond, params, n = view.table, view.cond, view.params, offset + limit
+    total = None
+    if view.searches_names:
+        # a text search scans every name: one pass gives both the count and the first rows
+        total, head = cur.sql(  # (a struct: min_by leaves out NULL values, and averages can be NULL)
+            f"SELECT count(*), min_by({{'r': rowid, 'a': average}}, {ORDER_KEY}, {n}) "
+            f"FROM {table} WHERE {cond}", params=params).fetchall()[0]
+        ids, averages = [h["r"] for h in head or []], [h["a"] for h in head or []]
+    else:  # the table is stored best first: a top-n stops early, and the count reads few columns
+        if count:
             total = cur.sql(f"SELECT count(*) FROM {table} WHERE {cond}", params=params).fetchall()[0][0]
-            head = cur.sql(f"SELECT rowid, average FROM {table} WHERE {cond} ORDER BY {ORDER} LIMIT {n}",
-                           params=params).fetchall()
-            ids, averages = [r[0] for r in head], [r[1] for r in head]
-        where, args = "rowid IN (SELECT unnest(?::BIGINT[]))", [ids]
-        if averages and None not in averages:  # lets the scan skip row groups by their min/max average
-            where += " AND average BETWEEN ? AND ?"
-            args += [min(averages), max(averages)]
-        sql = (f"SELECT {RANK}, {', '.join(_quote(c) for c in picked)} FROM {table} WHERE {where} "
-               f"ORDER BY {ORDER} LIMIT {int(limit)} OFFSET {int(offset)}")
-        return cur.sql(sql, params=args).pl(), int(total)
+        head = cur.sql(f"SELECT rowid, average FROM {table} WHERE {cond} ORDER BY {ORDER} LIMIT {n}",
+                       params=params).fetchall()
+        ids, averages = [r[0] for r in head], [r[1] for r in head]
+    where, args = "rowid IN (SELECT unnest(?::BIGINT[]))", [ids]
+    if averages and None not in averages:  # lets the scan skip row groups by their min/max average
+        where += " AND average BETWEEN ? AND ?"
+        args += [min(averages), max(averages)]
+    sql = (f"SELECT {RANK}, {', '.join(_quote(c) for c in picked)} FROM {table} WHERE {where} "
+           f"ORDER BY {ORDER} LIMIT {limit} OFFSET {offset}")
+    return cur.sql(sql, params=args).pl(), total
 
 
 def _picked(suite: str, columns: list[str] | None) -> list[str]:
@@ -181,11 +187,10 @@ def _picked(suite: str, columns: list[str] | None) -> list[str]:
 
 def rankings_count(home: Path, **filters) -> int:
     """How many rows `rankings(home, **filters)` returns without a limit (the total behind a page)."""
-    found = _rankings_filter(home, **filters)
-    if found is None:
+    view = _rankings_filter(home, **filters)
+    if view is None:
         return 0
-    _, table, cond, params = found
-    df = _frame(home, f"SELECT count(*) AS n FROM {table} WHERE {cond}", params)
+    df = _frame(home, f"SELECT count(*) AS n FROM {view.table} WHERE {view.cond}", view.params)
     return int(df["n"][0]) if df.height else 0
 
 
@@ -228,23 +233,14 @@ def run_history(home: Path, model: str, precision: str, suite: str | None = None
     """Every run of a model in one precision, oldest first: one column per benchmark (normalized) and the
     average, with the commit's first finish time and the run's attempt number within its sha."""
     suite = suite or default_suite(home)
-    keys = [k for k, _ in benchmark_columns(suite or "")]
-    pivots = "".join(f", max(b.normalized) FILTER (WHERE b.benchmark = '{k}') AS \"{k}\"" for k in keys)
+    keys = "".join(f", {_quote(k)}" for k, _ in benchmark_columns(suite or ""))
     return _frame(home, f"""
-        WITH wide AS (
-            SELECT b.run_id {pivots} FROM benchmark_scores b
-            WHERE b.run_id IN (SELECT run_id FROM runs WHERE model_id = ? AND precision = ? AND suite = ?)
-            GROUP BY b.run_id
-        )
-        SELECT r.run_id, r.sha, left(r.sha, 7) AS short_sha, coalesce(r.finished_at, r.ingested_at) AS finished_at,
-               r.average, r.request_id, r.origin,
-               row_number() OVER (PARTITION BY r.sha ORDER BY coalesce(r.finished_at, r.ingested_at), r.run_id)
-                   AS attempt,
-               count(*) OVER (PARTITION BY r.sha) AS runs_of_sha,
-               wide.* EXCLUDE (run_id)
-        FROM runs r LEFT JOIN wide USING (run_id)
-        WHERE r.model_id = ? AND r.precision = ? AND r.suite = ?
-        ORDER BY finished_at, r.run_id""", [model, precision, suite] * 2)
+        SELECT run_id, sha, left(sha, 7) AS short_sha, run_at AS finished_at, average, request_id, origin,
+               row_number() OVER (PARTITION BY sha ORDER BY run_at, run_id) AS attempt,
+               count(*) OVER (PARTITION BY sha) AS runs_of_sha {keys}
+        FROM runs_wide
+        WHERE model_id = ? AND precision = ? AND suite = ?
+        ORDER BY run_at, run_id""", [model, precision, suite])
 
 
 def precision_scores(home: Path, model: str, sha: str | None = None, suite: str | None = None) -> pl.DataFrame:
@@ -252,7 +248,10 @@ def precision_scores(home: Path, model: str, sha: str | None = None, suite: str 
     `sha`, else at each precision's latest sha), normalized and raw score, and a normalized stderr where
     the benchmark is read from one task whose stderr is known."""
     suite = suite or default_suite(home)
-    benchmarks = {b.key: b for b in suite_by_name(suite).benchmarks} if suite in _known_suites() else {}
+    try:
+        benchmarks = {b.key: b for b in suite_by_name(suite).benchmarks}
+    except KeyError:
+        benchmarks = {}
     params: list = [model, suite]
     sha_cond = ""
     if sha:
@@ -284,10 +283,6 @@ def precision_scores(home: Path, model: str, sha: str | None = None, suite: str 
         display=pl.col("benchmark").replace_strict(dict(benchmark_columns(suite)), default=pl.col("benchmark")),
         order=pl.col("benchmark").replace_strict(order, default=99, return_dtype=pl.Int64),
     ).sort("order", "precision").drop("order"))
-
-
-def _known_suites() -> set[str]:
-    return {"offline", "leaderboard", "leaderboard_v1"}
 
 
 def precision_memory(home: Path, suite: str) -> pl.DataFrame:

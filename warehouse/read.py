@@ -76,13 +76,8 @@ class Reader:
 
     def frame(self, sql: str, params: list | dict | None = None) -> pl.DataFrame | None:
         """Run a query on the current snapshot; None when the warehouse is still empty."""
-        cur = self._connection()
-        if cur is None:
-            return None
-        try:
-            return cur.sql(sql, params=params).pl()
-        finally:
-            cur.close()
+        with self.pinned() as cur:
+            return None if cur is None else cur.sql(sql, params=params).pl()
 
     def close(self) -> None:
         with self._lock:

@@ -23,15 +23,17 @@ class Search:
     licenses: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
-    def sql(self, name_col: str = "model_id", license_col: str = "license") -> tuple[str, list]:
+    def sql(self, name_key: str = "model_key", license_key: str = "license_key") -> tuple[list[str], list]:
+        """(conditions, parameters) on lower-cased name and license columns (the leaderboard tables store
+        them as ``model_key`` and ``license_key``, sparing lower() on every row)."""
         clauses, params = [], []
         if self.names:
-            clauses.append("(" + " OR ".join(f"contains(lower({name_col}), ?)" for _ in self.names) + ")")
+            clauses.append("(" + " OR ".join(f"contains({name_key}, ?)" for _ in self.names) + ")")
             params.extend(n.lower() for n in self.names)
         if self.licenses:
-            clauses.append("(" + " OR ".join(f"lower(coalesce({license_col}, '')) = ?" for _ in self.licenses) + ")")
+            clauses.append("(" + " OR ".join(f"{license_key} = ?" for _ in self.licenses) + ")")
             params.extend(x.lower() for x in self.licenses)
-        return (" AND ".join(clauses) or "true"), params
+        return clauses, params
 
 
 def parse_search(text: str | None) -> Search:
