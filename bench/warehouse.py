@@ -41,6 +41,7 @@ import pyarrow as pa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from core.vocabulary import CATEGORIES, PRECISIONS  # noqa: E402
 from warehouse import leaderboard, queries  # noqa: E402
 from warehouse.ingest import IMPORT_WORKERS, Writer  # noqa: E402
 from warehouse.read import reader  # noqa: E402
@@ -49,9 +50,7 @@ TEMPLATE = (REPO.parent / "shared" / "fixtures" / "open-llm-leaderboard" / "resu
             / "mistralai_Mistral-7B-Instruct-v0.3" / "results_2024-06-17T14-37-59.603167.json")
 FAMILIES = ("llama", "qwen", "mistral", "gemma", "phi", "falcon", "yi", "olmo", "smollm", "deepseek")
 LICENSES = ("mit", "apache-2.0", "llama3", "gemma", "other", "cc-by-nc-4.0")
-CATEGORIES = ("pretrained", "continuously-pretrained", "fine-tuned", "chat", "merge")
-PRECISIONS = ("bfloat16", "float16", "float32", "8bit", "4bit", "gguf")
-PRECISION_P = (0.55, 0.2, 0.05, 0.07, 0.1, 0.03)
+PRECISION_P = (0.05, 0.55, 0.2, 0.07, 0.1, 0.03)  # in the order of core.vocabulary.PRECISIONS
 BENCHMARKS = ("ifeval", "bbh", "math", "gpqa", "musr", "mmlu_pro")
 SEARCH = "llama; Hub License: mit"
 PAGE = 100  # rows of the leaderboard's first page

@@ -12,8 +12,8 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from core.settings import Config
 from evaluator.requests import Request, RequestStore
-from llmboard.settings import Config
 from warehouse import queries
 from warehouse.search import SearchError
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from core.settings import Config, is_maintainer
 from evaluator.queue import connect, evaluation_queue, notify_ingest
 from evaluator.requests import RequestStatus, RequestStore
 from evaluator.submit import enqueue
-from llmboard.settings import Config, is_maintainer
 
 
 class NotAllowed(PermissionError):

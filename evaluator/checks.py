@@ -9,9 +9,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-PRECISIONS = ("float32", "float16", "bfloat16", "8bit", "4bit", "gguf")
-WEIGHT_TYPES = ("Original", "Delta", "Adapter")
-MODEL_TYPES = ("pretrained", "continuously-pretrained", "fine-tuned", "chat", "merge")
 MODEL_ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?/[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?$")
 TRUST_REMOTE_CODE = "needs trust_remote_code: only architectures in a stable transformers release are accepted"
 

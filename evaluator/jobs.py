@@ -11,11 +11,11 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.settings import Config
 from evaluator.checks import SubmissionError
 from evaluator.queue import connect, notify_ingest
 from evaluator.recovery import heartbeat
 from evaluator.requests import InvalidTransition, RequestStatus, RequestStore
-from llmboard.settings import Config
 
 LOG_TAIL_LINES = 40
 TIMEOUT_GRACE_S = 30  # past the job timeout, a run that still goes on is ended by the watchdog

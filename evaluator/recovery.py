@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import redis
 
+from core.settings import Config
 from evaluator.requests import RequestStatus, RequestStore
-from llmboard.settings import Config
 
 HEARTBEAT_TTL_S = 30
 HEARTBEAT_EVERY_S = 10

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from evaluator.checks import PRECISIONS
+from core.settings import Config
+from core.vocabulary import PRECISIONS
 from evaluator.requests import Request
 from evaluator.sources import open_source
-from llmboard.settings import Config
 
 Progress = Callable[[str, float], None]  # (what is running, fraction done 0..1)
 
@@ -215,8 +215,8 @@ def run_lm_eval(model, tokenizer, req: Request, cfg: Config, report: Progress) -
     from lm_eval import simple_evaluate
     from lm_eval.models.huggingface import HFLM
 
+    from core.suites import suite
     from evaluator.suite import prepare_nltk, task_manager, write_suite
-    from warehouse.benchmarks import suite
 
     hf.tqdm = _progress_tqdm(report)
     chosen = suite(cfg.suite)

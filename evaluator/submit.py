@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from core.settings import Config, is_maintainer
+from core.vocabulary import MODEL_TYPES, PRECISIONS, WEIGHT_TYPES
 from evaluator import checks
 from evaluator.checks import SubmissionError
 from evaluator.queue import connect, evaluation_queue, notify_ingest
 from evaluator.requests import Request, RequestStatus, RequestStore
 from evaluator.sources import open_source
-from llmboard.settings import Config, is_maintainer
 
 ACTIVE = {RequestStatus.PENDING, RequestStatus.RUNNING, RequestStatus.FINISHED}
 COPY_FLAG_KIND = "unattributed-copy"  # one of warehouse.flags.KINDS
@@ -46,9 +47,9 @@ def is_local(model: str) -> bool:
 
 def inspect_submission(sub: Submission, max_params_b: float) -> tuple[str, str, checks.ModelFacts]:
     """The checks of the form and of the model's files: (model id, source, facts). Reads no request record."""
-    checks.check_choice("precision", sub.precision, checks.PRECISIONS)
-    checks.check_choice("weight_type", sub.weight_type, checks.WEIGHT_TYPES)
-    checks.check_choice("model_type", sub.model_type, checks.MODEL_TYPES)
+    checks.check_choice("precision", sub.precision, PRECISIONS)
+    checks.check_choice("weight_type", sub.weight_type, WEIGHT_TYPES)
+    checks.check_choice("model_type", sub.model_type, MODEL_TYPES)
     if sub.weight_type in ("Delta", "Adapter") and not sub.base_model:
         raise SubmissionError("base_model", f"weight type {sub.weight_type} needs the base model it applies to "
                                             "('org/name'), or choose weight type Original")

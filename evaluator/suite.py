@@ -1,6 +1,6 @@
 """Writes the bundled offline suite (``llmb_*`` tasks) for lm-eval: YAMLs, jsonl data and NLTK's punkt.
 
-The task list is declared in ``warehouse.offline_suite.TASKS``; this module generates each task's items
+The task list is declared in ``core.offline_suite.TASKS``; this module generates each task's items
 from a seed (same seed, same bytes) and writes what lm-eval needs to load them with no downloads:
 
 - one YAML per task and per group, with absolute ``data_files`` so any cwd works;
@@ -18,8 +18,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from core.offline_suite import GROUPS, TASKS, TOP_GROUP, OfflineTask
 from evaluator.suite_items import RECIPES, generate
-from warehouse.offline_suite import GROUPS, TASKS, TOP_GROUP, OfflineTask
 
 HOOKS = '''"""Written by evaluator.suite.write_suite: the functions the llmb_* YAMLs name with !function."""
 

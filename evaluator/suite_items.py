@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from warehouse.offline_suite import OfflineTask
+from core.offline_suite import OfflineTask
 
 Doc = dict
 Maker = Callable[[random.Random, int], Doc]

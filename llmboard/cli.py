@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from llmboard.settings import Config
+from core.settings import Config
 
 
 def _config() -> Config:

@@ -10,10 +10,10 @@ import json
 import time
 from pathlib import Path
 
+from core.settings import Config
 from evaluator.queue import drain_ingest
 from evaluator.recovery import sweep_lost
 from evaluator.requests import RequestStore
-from llmboard.settings import Config
 from warehouse.flags import FlagError, open_flag
 from warehouse.ingest import Writer
 

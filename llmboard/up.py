@@ -13,8 +13,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from core.settings import Config
 from llmboard.processes import stop_tree
-from llmboard.settings import Config
 
 
 def start_valkey(cfg: Config):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.settings import Config
 from evaluator.queue import connect, evaluation_queue
-from llmboard.settings import Config
 
 
 def run_worker(cfg: Config, *, burst: bool = False, name: str | None = None) -> bool:

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from core.offline_suite import GROUPS, TASKS
 from evaluator.requests import Request, RequestStatus, RequestStore
 from warehouse.ingest import Writer, walk
-from warehouse.offline_suite import GROUPS, TASKS
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "open-llm-leaderboard"
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from core.vocabulary import PRECISIONS
 from evaluator.requests import RequestStatus, RequestStore
 from evaluator.submit import Submission, submit
 from llmboard.ingestd import serve
@@ -24,7 +25,6 @@ from warehouse import queries
 
 pytestmark = pytest.mark.slow
 
-PRECISIONS = ("float32", "bfloat16", "float16", "8bit", "4bit", "gguf")
 MODEL_ID = "demo/tiny-prec"
 ADAPTER_ID = "demo/tiny-prec-lora"
 EXPECTED = {  # precision -> (run.json dtype, quantization prefix)

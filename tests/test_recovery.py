@@ -30,7 +30,7 @@ def start_worker(cfg, name: str) -> subprocess.Popen:
 
 def submitted(monkeypatch, tiny_repo, commit: int, model_id: str, **env: str):
     """Set the LLMBOARD_* settings in env, then submit the tiny model's commit: (config, request, store)."""
-    from llmboard.settings import Config
+    from core.settings import Config
 
     for key, value in env.items():
         monkeypatch.setenv(f"LLMBOARD_{key.upper()}", value)

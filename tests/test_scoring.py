@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.benchmarks import LEADERBOARD_V1, LEADERBOARD_V2
+from core.benchmarks import LEADERBOARD_V1, LEADERBOARD_V2
 from warehouse.formats import parse_results
 from warehouse.scoring import normalize, score_run
 

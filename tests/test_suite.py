@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from core.benchmarks import LEADERBOARD_V2
+from core.offline_suite import OFFLINE, TASKS
 from evaluator.suite import task_manager, write_suite
 from evaluator.suite_items import generate
-from warehouse.benchmarks import LEADERBOARD_V2
-from warehouse.offline_suite import OFFLINE, TASKS
 
 LIMIT = 6  # items per task in the real lm-eval run
 

@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+from core.settings import SETTINGS
 from llmboard.cli import main
-from llmboard.settings import SETTINGS
 from tests.conftest import FIXTURES, REPO
 from warehouse import queries
 from warehouse.formats import read_contents

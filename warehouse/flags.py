@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from llmboard.settings import is_maintainer
+from core.settings import is_maintainer
 from warehouse.ingest import Writer
 
 KINDS = ("contamination", "unattributed-copy", "wrong-category", "other")

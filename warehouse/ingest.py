@@ -31,8 +31,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from core.suites import suite as suite_by_name
 from warehouse import db, leaderboard
-from warehouse.benchmarks import suite as suite_by_name
 from warehouse.formats import FormatError, ParsedResults, loads, parse_request, parse_results, read_contents
 from warehouse.scoring import score_run
 

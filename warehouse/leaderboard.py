@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-from warehouse.benchmarks import LEADERBOARD_V1, LEADERBOARD_V2, offline_suite
+from core.suites import SUITES
 
 TABLES = {"leaderboard": "suite, model_id, precision",
           "leaderboard_revisions": "suite, model_id, precision, sha"}
@@ -42,7 +42,7 @@ RUN_FIELDS = ("run_id, request_id, model_id, sha, precision, weight_type, model_
 
 def benchmark_keys() -> list[str]:
     keys: list[str] = []
-    for s in (LEADERBOARD_V2, offline_suite(), LEADERBOARD_V1):
+    for s in SUITES.values():
         keys.extend(b.key for b in s.benchmarks if b.key not in keys)
     return keys
 

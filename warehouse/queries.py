@@ -7,12 +7,12 @@ from typing import NamedTuple
 
 import polars as pl
 
-from warehouse.benchmarks import suite as suite_by_name
+from core.suites import suite as suite_by_name
+from core.vocabulary import BYTES_PER_PARAM, PRECISIONS
 from warehouse.leaderboard import ENTRY_COLUMNS, benchmark_fields
 from warehouse.read import reader
 from warehouse.search import parse_search
 
-CATEGORIES = ("pretrained", "continuously-pretrained", "fine-tuned", "chat", "merge")
 SUITE_ORDER = ("offline", "leaderboard", "leaderboard_v1", "other")
 
 
@@ -200,7 +200,6 @@ def _quote(column: str) -> str:
 
 # -- dashboard queries (leaderboard facets, precisions, model page, samples, flags) ----------------------
 
-BYTES_PER_PARAM = {"float32": 4.0, "bfloat16": 2.0, "float16": 2.0, "8bit": 1.0, "4bit": 0.5, "gguf": 0.5625}
 
 
 def leaderboard_facets(home: Path, suite: str) -> dict:
@@ -374,7 +373,6 @@ def model_flags(home: Path, model: str | None = None) -> pl.DataFrame:
 
 
 # Highest first: the reference a quantized run is compared with.
-PRECISION_ORDER = ("float32", "bfloat16", "float16", "8bit", "4bit", "gguf")
 
 
 def sha_history(home: Path, model: str, precision: str, suite: str | None = None) -> pl.DataFrame:
@@ -450,7 +448,7 @@ def quantization_comparison(home: Path, model: str, sha: str | None = None, suit
         FROM scores s CROSS JOIN ref
         LEFT JOIN scores r ON r.benchmark = s.benchmark AND r.precision IS NOT DISTINCT FROM ref.precision
     """
-    out = _frame(home, sql, [list(PRECISION_ORDER), model, suite, sha])
+    out = _frame(home, sql, [list(PRECISIONS), model, suite, sha])
     if not out.height:
         return out
     out = out.join(order, on="benchmark", how="inner").with_columns(pl.lit(sha).alias("sha"))

@@ -1,7 +1,7 @@
 """Scores a parsed results file against a suite, by the Open LLM Leaderboard's published method.
 
 ``normalize(raw, baseline) = max(0, raw - baseline) / (1 - baseline) * 100``, applied per benchmark
-rule (see ``warehouse.benchmarks``):
+rule (see ``core.benchmarks``):
 
 - ``mean_of_metrics`` (IFEval): the mean of the metrics of one task, normalized with ``baseline`` (0).
 - ``subtask_mean`` (BBH, MuSR): each subtask normalized with its own baseline (declared, else
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from warehouse.benchmarks import Benchmark, Suite
+from core.benchmarks import Benchmark, Suite
 from warehouse.formats import ParsedResults, ScoreRow
 
 RowKey = tuple[str, str, str]  # (task, metric, filter)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from core.vocabulary import CATEGORIES
 from dashboard import data
 from dashboard.views import (
     BASE_COLUMNS,
@@ -14,7 +15,7 @@ from dashboard.views import (
     view_csv,
     view_parquet,
 )
-from warehouse.queries import CATEGORIES, benchmark_columns
+from warehouse.queries import benchmark_columns
 from warehouse.search import SearchError
 
 MAX_ROWS = 1000  # rows sent to the browser; a bigger table makes the first render slow

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.vocabulary import MODEL_TYPES, PRECISIONS, WEIGHT_TYPES
 from dashboard import data
 from dashboard.views import queue_groups
-from evaluator.checks import MODEL_TYPES, PRECISIONS, WEIGHT_TYPES, SubmissionError
+from evaluator.checks import SubmissionError
 from evaluator.submit import Submission, submit
 
 st.title("📤 Submit a model")

@@ -69,16 +69,3 @@ LEADERBOARD_V1 = Suite(
     ),
     lm_eval_tasks=(),
 )
-
-
-def offline_suite() -> Suite:
-    from warehouse.offline_suite import OFFLINE
-
-    return OFFLINE
-
-
-def suite(name: str) -> Suite:
-    suites = {s.name: s for s in (LEADERBOARD_V2, LEADERBOARD_V1, offline_suite())}
-    if name not in suites:
-        raise KeyError(f"unknown suite {name!r}: accepted values are {', '.join(sorted(suites))}")
-    return suites[name]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warehouse.benchmarks import Benchmark, Suite
+from core.benchmarks import Benchmark, Suite
 
 
 @dataclass(frozen=True)
