@@ -34,9 +34,11 @@ demo: $(VENV)/.installed
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 test: $(VENV)/.dev browser
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q
 
 bench: $(VENV)/.dev

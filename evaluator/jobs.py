@@ -1,4 +1,8 @@
-"""RQ jobs: plain functions with primitive arguments, so a worker anywhere needs only the request id."""
+"""RQ jobs: plain functions with primitive arguments, so a worker anywhere needs only the request id.
+
+``enqueue`` puts ``evaluate`` on the queue; ``fail_infrastructure`` retries or fails a run that broke
+for a reason that is not the submission's fault. Every status change goes through the Lifecycle.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,10 @@ from pathlib import Path
 
 from core.settings import Config
 from evaluator.checks import SubmissionError
-from evaluator.queue import connect, notify_ingest
-from evaluator.recovery import heartbeat
-from evaluator.requests import InvalidTransition, RequestStatus, RequestStore
+from evaluator.heartbeat import heartbeat
+from evaluator.lifecycle import Lifecycle
+from evaluator.queue import evaluation_queue
+from evaluator.requests import InvalidTransition, RequestStatus
 
 LOG_TAIL_LINES = 40
 TIMEOUT_GRACE_S = 30  # past the job timeout, a run that still goes on is ended by the watchdog
@@ -52,25 +57,23 @@ def evaluate(request_id: str) -> str | None:
     from rq import get_current_job
 
     cfg = Config.from_env()
-    store = RequestStore(cfg.requests_dir)
-    conn = connect(cfg.redis_url)
+    life = Lifecycle(cfg)
     job = get_current_job()
-    req = store.load(request_id)
+    req = life.store.load(request_id)
     if req.status != RequestStatus.PENDING:
         return None  # already taken, finished or failed: one request is never evaluated twice at once
     worker = job.worker_name if job else "?"
-    with heartbeat(conn, request_id, worker):
+    with heartbeat(life.conn, request_id, worker):
         try:
-            req = store.transition(request_id, RequestStatus.RUNNING, f"worker {worker}",
-                                   attempts=req.attempts + 1, job_start_time=datetime.now(UTC).isoformat(),
-                                   job_id=job.id if job else "", progress=0.0, progress_task="starting")
+            req = life.transition(request_id, RequestStatus.RUNNING, f"worker {worker}",
+                                  attempts=req.attempts + 1, job_start_time=datetime.now(UTC).isoformat(),
+                                  job_id=job.id if job else "", progress=0.0, progress_task="starting")
         except InvalidTransition:
             return None  # another worker took it first
-        notify_ingest(conn, "request", request_id=request_id)
-        return _run(cfg, store, conn, job, req)
+        return _run(cfg, life, job, req)
 
 
-def _run(cfg: Config, store: RequestStore, conn, job, req) -> str | None:
+def _run(cfg: Config, life: Lifecycle, job, req) -> str | None:
     request_id = req.request_id
     attempt = req.attempts
     log_path = cfg.logs_dir / f"{request_id}-attempt{attempt}.log"
@@ -82,7 +85,7 @@ def _run(cfg: Config, store: RequestStore, conn, job, req) -> str | None:
             from rq.timeouts import JobTimeoutException
 
             raise JobTimeoutException(timeout_message(cfg))
-        store.update(request_id, progress=round(fraction, 4), progress_task=task)
+        life.update(request_id, tell_writer=False, progress=round(fraction, 4), progress_task=task)
         if job is not None:
             job.meta.update({"task": task, "percent": round(100 * fraction, 1)})
             job.save_meta()
@@ -98,17 +101,14 @@ def _run(cfg: Config, store: RequestStore, conn, job, req) -> str | None:
                 traceback.print_exc(file=fh)
                 raise
     except (SubmissionProblem, SubmissionError) as exc:  # a SourceError is a SubmissionError
-        store.transition(request_id, RequestStatus.FAILED, str(exc), failure_kind="submission",
-                         failure_reason=str(exc), log_tail=log_tail(log_path))
-        notify_ingest(conn, "request", request_id=request_id)
+        life.transition(request_id, RequestStatus.FAILED, str(exc), failure_kind="submission",
+                        failure_reason=str(exc), log_tail=log_tail(log_path))
         return None
     except Exception as exc:
         fail_infrastructure(cfg, request_id, f"{type(exc).__name__}: {exc}", log_path)
         raise
-    store.transition(request_id, RequestStatus.FINISHED, "results written", progress=1.0,
-                     progress_task="done", log_tail=log_tail(log_path))
-    notify_ingest(conn, "bundle", path=str(bundle), request_id=request_id)
-    notify_ingest(conn, "request", request_id=request_id)
+    life.transition(request_id, RequestStatus.FINISHED, "results written", bundle=bundle, progress=1.0,
+                    progress_task="done", log_tail=log_tail(log_path))
     return str(bundle)
 
 
@@ -139,19 +139,28 @@ def watchdog(cfg: Config, request_id: str, log_path: Path):
 
 def fail_infrastructure(cfg: Config, request_id: str, reason: str, log_path: Path | None = None) -> str:
     """An infrastructure failure: back to PENDING and re-queued while retries remain, else FAILED."""
-    from evaluator.submit import enqueue
-
-    store = RequestStore(cfg.requests_dir)
-    conn = connect(cfg.redis_url)
-    req = store.load(request_id)
+    life = Lifecycle(cfg)
+    req = life.store.load(request_id)
     if req.status != RequestStatus.RUNNING:
         return req.status
     tail = log_tail(log_path) if log_path else None
     if req.attempts <= cfg.max_retries:
-        store.transition(request_id, RequestStatus.PENDING, f"retry after: {reason}", log_tail=tail)
+        life.transition(request_id, RequestStatus.PENDING, f"retry after: {reason}", log_tail=tail)
         enqueue(request_id, cfg)
         return RequestStatus.PENDING
-    store.transition(request_id, RequestStatus.FAILED, reason, failure_kind="infrastructure",
-                     failure_reason=reason, log_tail=tail)
-    notify_ingest(conn, "request", request_id=request_id)
+    life.transition(request_id, RequestStatus.FAILED, reason, failure_kind="infrastructure",
+                    failure_reason=reason, log_tail=tail)
     return RequestStatus.FAILED
+
+
+def enqueue(request_id: str, cfg: Config) -> str:
+    """Put ``evaluate`` for this request on the queue; the job id names the attempt."""
+    life = Lifecycle(cfg)
+    req = life.store.load(request_id)
+    job_id = f"{request_id}-{req.attempts + 1}"
+    evaluation_queue(life.conn, cfg.job_timeout).enqueue(
+        evaluate, request_id, job_id=job_id, job_timeout=cfg.job_timeout, result_ttl=86400,
+        failure_ttl=7 * 86400,
+    )
+    life.update(request_id, job_id=job_id)
+    return job_id

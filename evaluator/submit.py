@@ -14,12 +14,12 @@ from core.settings import Config, is_maintainer
 from core.vocabulary import MODEL_TYPES, PRECISIONS, WEIGHT_TYPES
 from evaluator import checks
 from evaluator.checks import SubmissionError
-from evaluator.queue import connect, evaluation_queue, notify_ingest
-from evaluator.requests import Request, RequestStatus, RequestStore
+from evaluator.jobs import enqueue
+from evaluator.lifecycle import Lifecycle
+from evaluator.requests import Request, RequestStatus
 from evaluator.sources import open_source
 
 ACTIVE = {RequestStatus.PENDING, RequestStatus.RUNNING, RequestStatus.FINISHED}
-COPY_FLAG_KIND = "unattributed-copy"  # one of warehouse.flags.KINDS
 
 
 @dataclass
@@ -102,27 +102,9 @@ def submit(sub: Submission, cfg: Config) -> Request:
     The model's files are checked first, without the request store's lock (a hub lookup or hashing
     large weights must not hold up workers); the checks against earlier requests run under it."""
     model_id, source, facts = inspect_submission(sub, cfg.max_params_b)
-    store = RequestStore(cfg.requests_dir)
-    with store.locked():
-        req = admit(sub, cfg, model_id, source, facts, store.all())
-        store.create(req)
-    enqueue(req.request_id, cfg)
-    if req.copy_of:
-        notify_ingest(connect(cfg.redis_url), "flag", request_id=req.request_id, model=req.model,
-                      flag_kind=COPY_FLAG_KIND, author="llmboard",
-                      reason=f"possible unattributed copy: its weights are identical to those of {req.copy_of} "
-                             f"(sha256 of {', '.join(sorted(req.fingerprint))})")
-    return store.load(req.request_id)
-
-
-def enqueue(request_id: str, cfg: Config) -> str:
-    conn = connect(cfg.redis_url)
-    store = RequestStore(cfg.requests_dir)
-    req = store.load(request_id)
-    job_id = f"{request_id}-{req.attempts + 1}"
-    evaluation_queue(conn, cfg.job_timeout).enqueue(
-        "evaluator.jobs.evaluate", request_id, job_id=job_id, job_timeout=cfg.job_timeout, result_ttl=86400, failure_ttl=7 * 86400,
-    )
-    store.update(request_id, job_id=job_id)
-    notify_ingest(conn, "request", request_id=request_id)
-    return job_id
+    life = Lifecycle(cfg)
+    with life.store.locked():
+        req = admit(sub, cfg, model_id, source, facts, life.store.all())
+        life.create(req)
+    enqueue(req.request_id, cfg)  # a request whose copy_of is set gets its flag from the writer
+    return life.store.load(req.request_id)
