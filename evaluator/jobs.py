@@ -105,11 +105,29 @@ def _run(cfg: Config, life: Lifecycle, job, req) -> str | None:
                         failure_reason=str(exc), log_tail=log_tail(log_path))
         return None
     except Exception as exc:
-        fail_infrastructure(cfg, request_id, f"{type(exc).__name__}: {exc}", log_path)
+        fail_infrastructure(cfg, request_id, failure_reason(exc), log_path)
         raise
     life.transition(request_id, RequestStatus.FINISHED, "results written", bundle=bundle, progress=1.0,
                     progress_task="done", log_tail=log_tail(log_path))
     return str(bundle)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What broke, in one line: a job timeout wherever it fired, even where a library wrapped it in an
+    error of its own (``datasets`` raises DatasetGenerationError from it); otherwise the exception."""
+    from rq.timeouts import JobTimeoutException
+
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:  # every exception in the chain, explicit causes and implicit contexts alike
+        cause = todo.pop()
+        if cause is None or id(cause) in seen:
+            continue
+        if isinstance(cause, JobTimeoutException):
+            return f"{type(cause).__name__}: {cause}"
+        seen.add(id(cause))
+        todo += [cause.__context__, cause.__cause__]
+    return f"{type(exc).__name__}: {exc}"
 
 
 def timeout_message(cfg: Config) -> str:
