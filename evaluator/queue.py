@@ -11,10 +11,30 @@ EVALUATIONS = "llmboard-evaluations"
 INGEST_INBOX = "llmboard:ingest"
 
 
+class QueueUnavailable(RuntimeError):
+    """No queue to talk to; the message (one line) says what to do."""
+
+
+NO_QUEUE = ("no queue: start `llmboard up` with this LLMBOARD_HOME (it records its queue there), "
+            "or set REDIS_URL to a running Redis/Valkey")
+
+
 def connect(url: str) -> redis.Redis:
     if not url:
-        raise RuntimeError("REDIS_URL is not set: start `llmboard up` (embedded Valkey) or point it at a server")
-    return redis.Redis.from_url(url)
+        raise QueueUnavailable(NO_QUEUE)
+    try:
+        return redis.Redis.from_url(url)
+    except ValueError as exc:
+        raise QueueUnavailable(f"REDIS_URL={url!r} is not a Redis URL ({exc}); expected redis://host:port/db") from None
+
+
+def check_reachable(conn: redis.Redis, url: str) -> None:
+    """Fail at once, with what to do, when the queue does not answer."""
+    try:
+        conn.ping()
+    except redis.RedisError as exc:
+        raise QueueUnavailable(f"the queue at {url} does not answer ({exc}): start `llmboard up`, "
+                               "or set REDIS_URL to a running Redis/Valkey") from None
 
 
 def evaluation_queue(conn: redis.Redis, timeout: int = 3600) -> Queue:

@@ -121,6 +121,11 @@ class RequestStore:
                 continue
         return sorted(out, key=lambda r: r.submitted_time)
 
+    def remove(self, request_id: str) -> None:
+        """Take back a request that was never queued (its submission failed half-way)."""
+        with self.locked():
+            self.path(request_id).unlink(missing_ok=True)
+
     def create(self, req: Request) -> Request:
         req.history = [{"status": RequestStatus.PENDING, "at": req.submitted_time, "reason": "submitted"}]
         self.save(req)

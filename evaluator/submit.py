@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import redis
+
 from core.settings import Config, is_maintainer
 from core.vocabulary import MODEL_TYPES, PRECISIONS, WEIGHT_TYPES
 from evaluator import checks
 from evaluator.checks import SubmissionError
 from evaluator.jobs import enqueue
 from evaluator.lifecycle import Lifecycle
+from evaluator.queue import QueueUnavailable, check_reachable
 from evaluator.requests import Request, RequestStatus
 from evaluator.sources import open_source
 
@@ -103,8 +106,14 @@ def submit(sub: Submission, cfg: Config) -> Request:
     large weights must not hold up workers); the checks against earlier requests run under it."""
     model_id, source, facts = inspect_submission(sub, cfg.max_params_b)
     life = Lifecycle(cfg)
+    check_reachable(life.conn, cfg.redis_url)  # no record for a request that no queue would hold
     with life.store.locked():
         req = admit(sub, cfg, model_id, source, facts, life.store.all())
         life.create(req)
-    enqueue(req.request_id, cfg)  # a request whose copy_of is set gets its flag from the writer
+    try:
+        enqueue(req.request_id, cfg)  # a request whose copy_of is set gets its flag from the writer
+    except (redis.RedisError, QueueUnavailable) as exc:  # the queue went away meanwhile: record nothing
+        life.store.remove(req.request_id)
+        raise QueueUnavailable(f"the queue at {cfg.redis_url} did not take the request ({exc}); nothing was "
+                               "recorded: submit again once `llmboard up` (or REDIS_URL's server) runs") from None
     return life.store.load(req.request_id)
