@@ -71,6 +71,9 @@ class Request:
     fingerprint: dict[str, str] = field(default_factory=dict)  # weight file -> sha256
     copy_of: str | None = None
     gguf_file: str | None = None
+    commit_date: str | None = None  # the revision's commit: date (ISO 8601), title, position (1 = first)
+    commit_title: str = ""
+    commit_position: int | None = None
     progress: float | None = None
     progress_task: str | None = None
     log_tail: str | None = None

@@ -20,6 +20,16 @@ class SourceError(SubmissionError):
     """The model or revision cannot be found (or read); `field` says which field, the message why."""
 
 
+@dataclass(frozen=True)
+class CommitInfo:
+    """Where a revision stands in its model's history: the commit's date, title and position (1 for
+    the first commit); empty where the source cannot tell."""
+
+    date: str | None = None  # ISO 8601
+    title: str = ""
+    position: int | None = None
+
+
 @dataclass
 class LocalGitSource:
     repo: Path
@@ -41,6 +51,17 @@ class LocalGitSource:
             raise SourceError("revision", f"{revision!r} is not a commit or branch of {path} "
                               "(accepted: a full or short commit sha, or a branch name)")
         return cls(path, out.stdout.strip())
+
+    def commit(self) -> CommitInfo:
+        """From `git log` and `git rev-list --count` at the pinned sha."""
+        log = subprocess.run(["git", "-C", str(self.repo), "log", "-1", "--format=%cI%x1f%s", self.sha],
+                             capture_output=True, text=True)
+        count = subprocess.run(["git", "-C", str(self.repo), "rev-list", "--count", self.sha],
+                               capture_output=True, text=True)
+        if log.returncode != 0 or count.returncode != 0:
+            return CommitInfo()
+        date, _, title = log.stdout.strip().partition("\x1f")
+        return CommitInfo(date or None, title, int(count.stdout.strip()))
 
     def files(self) -> list[str]:
         out = subprocess.run(["git", "-C", str(self.repo), "ls-tree", "-r", "--name-only", self.sha],
@@ -147,6 +168,23 @@ class HubSource:
         if not info.sha or not info.siblings:
             raise SourceError("model", f"the hub returned no commit or file list for {repo_id} at {revision!r}")
         return cls(repo_id, info.sha, info)
+
+    def commit(self) -> CommitInfo:
+        """From ``HfApi.list_repo_commits`` (newest first) at the pinned sha; empty if the hub cannot
+        tell (the submission does not depend on it)."""
+        from huggingface_hub import HfApi
+
+        try:
+            commits = HfApi().list_repo_commits(self.repo_id, revision=self.sha)
+        except Exception as exc:
+            if not _network_error(exc):
+                raise
+            return CommitInfo()
+        if not commits:
+            return CommitInfo()
+        head = commits[0]
+        created = getattr(head, "created_at", None)
+        return CommitInfo(created.isoformat() if created else None, (head.title or "").strip(), len(commits))
 
     def files(self) -> list[str]:
         return [s.rfilename for s in (self.info.siblings or [])]

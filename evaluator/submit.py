@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import redis
 
@@ -20,7 +21,7 @@ from evaluator.jobs import enqueue
 from evaluator.lifecycle import Lifecycle
 from evaluator.queue import QueueUnavailable, check_reachable
 from evaluator.requests import Request, RequestStatus
-from evaluator.sources import open_source
+from evaluator.sources import CommitInfo, open_source
 
 ACTIVE = {RequestStatus.PENDING, RequestStatus.RUNNING, RequestStatus.FINISHED}
 
@@ -48,8 +49,17 @@ def is_local(model: str) -> bool:
     return model.startswith(("/", "./", "../", "~")) or Path(model).expanduser().is_dir()
 
 
-def inspect_submission(sub: Submission, max_params_b: float) -> tuple[str, str, checks.ModelFacts]:
-    """The checks of the form and of the model's files: (model id, source, facts). Reads no request record."""
+class Inspected(NamedTuple):
+    """What the checks of a submission learned, before any request record is read."""
+
+    model_id: str
+    source: str  # the local repository's path, or "hub"
+    facts: checks.ModelFacts
+    commit: CommitInfo
+
+
+def inspect_submission(sub: Submission, max_params_b: float) -> Inspected:
+    """The checks of the form and of the model's files. Reads no request record."""
     checks.check_choice("precision", sub.precision, PRECISIONS)
     checks.check_choice("weight_type", sub.weight_type, WEIGHT_TYPES)
     checks.check_choice("model_type", sub.model_type, MODEL_TYPES)
@@ -65,12 +75,13 @@ def inspect_submission(sub: Submission, max_params_b: float) -> tuple[str, str, 
         model_id = checks.check_model_id(local_model_id(Path(sub.model).expanduser()) if local else sub.model)
     source = open_source(model_id, sub.revision, str(Path(sub.model).expanduser()) if local else None)
     facts = checks.inspect_model(source, sub.precision, sub.use_chat_template, max_params_b, sub.weight_type)
-    return model_id, (str(Path(sub.model).expanduser().resolve()) if local else "hub"), facts
+    return Inspected(model_id, str(Path(sub.model).expanduser().resolve()) if local else "hub", facts,
+                     source.commit())
 
 
-def admit(sub: Submission, cfg: Config, model_id: str, source: str, facts: checks.ModelFacts,
-          existing: list[Request]) -> Request:
+def admit(sub: Submission, cfg: Config, seen: Inspected, existing: list[Request]) -> Request:
     """The checks against earlier requests (duplicates, rate limit, copies); the request to store."""
+    model_id, source, facts, commit = seen
     for r in existing:
         if (r.model, r.sha, r.precision, r.weight_type) == (model_id, facts.sha, sub.precision, sub.weight_type) \
                 and r.status in ACTIVE:
@@ -94,6 +105,7 @@ def admit(sub: Submission, cfg: Config, model_id: str, source: str, facts: check
         use_chat_template=sub.use_chat_template, sender=sub.sender, source=source,
         params=facts.params_b, architectures=facts.architectures, license=facts.license,
         fingerprint=facts.fingerprint, copy_of=copy_of, gguf_file=facts.gguf_file,
+        commit_date=commit.date, commit_title=commit.title, commit_position=commit.position,
     )
     req.request_id = Request.make_id(model_id, facts.sha, sub.precision, sub.weight_type, req.submitted_time)
     return req
@@ -104,11 +116,11 @@ def submit(sub: Submission, cfg: Config) -> Request:
 
     The model's files are checked first, without the request store's lock (a hub lookup or hashing
     large weights must not hold up workers); the checks against earlier requests run under it."""
-    model_id, source, facts = inspect_submission(sub, cfg.max_params_b)
+    seen = inspect_submission(sub, cfg.max_params_b)
     life = Lifecycle(cfg)
     check_reachable(life.conn, cfg.redis_url)  # no record for a request that no queue would hold
     with life.store.locked():
-        req = admit(sub, cfg, model_id, source, facts, life.store.all())
+        req = admit(sub, cfg, seen, life.store.all())
         life.create(req)
     try:
         enqueue(req.request_id, cfg)  # a request whose copy_of is set gets its flag from the writer
