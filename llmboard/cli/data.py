@@ -1,0 +1,116 @@
+"""Commands that move data in and out: `import requests|results|contents` (the Open LLM Leaderboard's
+published files, through the one ingest writer), `export contents`, and `demo-zoo` (the demo models)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from llmboard.cli.context import config
+
+if TYPE_CHECKING:
+    from warehouse.ingest import ImportReport, Writer
+
+
+@click.group("import")
+def import_() -> None:
+    """Load the Open LLM Leaderboard's published files (folders are walked)."""
+
+
+def _run_import(kind: str, paths: tuple[str, ...], suffixes: tuple[str, ...],
+                load: Callable[..., ImportReport]) -> None:
+    """Walk `paths` for files with `suffixes`, `load` them in one writer session, report; exit 1 if nothing loaded."""
+    from tqdm import tqdm
+
+    from warehouse.ingest import Writer, walk
+
+    cfg = config()
+    cfg.ensure_dirs()
+    try:
+        files = walk(paths, suffixes)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    with Writer(cfg.home) as w, tqdm(total=len(files), unit="file", desc=f"importing {kind}",
+                                     disable=len(files) < 2) as bar:
+        report = load(w, files, progress=bar.update)
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    click.echo(f"{kind}: {report.summary()}")
+    if report.errors and not report.loaded and not report.unchanged:
+        sys.exit(1)
+
+
+def _import_contents_files(w: Writer, files: list[Path], progress: Callable[[int], object]) -> ImportReport:
+    """Each contents file in turn, their reports added into one."""
+    from warehouse.ingest import ImportReport
+
+    report = ImportReport()
+    for f in files:
+        one = w.import_contents(f)
+        report.loaded += one.loaded
+        report.unchanged += one.unchanged
+        report.errors += one.errors
+        progress(1)
+    return report
+
+
+@import_.command("requests")
+@click.argument("paths", nargs=-1, required=True)
+def import_requests(paths: tuple[str, ...]) -> None:
+    """Request files, v1 and v2 shapes."""
+    from warehouse.ingest import Writer
+
+    _run_import("requests", paths, (".json",), Writer.import_requests)
+
+
+@import_.command("results")
+@click.argument("paths", nargs=-1, required=True)
+def import_results(paths: tuple[str, ...]) -> None:
+    """Results files: lm-eval output (v2, with or without groups) and v1 lighteval files."""
+    from warehouse.ingest import Writer
+
+    _run_import("results", paths, (".json",), Writer.import_results)
+
+
+@import_.command("contents")
+@click.argument("paths", nargs=-1, required=True)
+def import_contents(paths: tuple[str, ...]) -> None:
+    """The `contents` table as CSV or Parquet."""
+    _run_import("contents", paths, (".csv", ".parquet"), _import_contents_files)
+
+
+@click.group()
+def export() -> None:
+    """Write warehouse data in the leaderboard's published formats."""
+
+
+@export.command("contents")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--suite", default="leaderboard", show_default=True)
+def export_contents(out: Path, suite: str) -> None:
+    """The leaderboard's `contents` table (CSV, Parquet or JSON by OUT's suffix)."""
+    from warehouse.export import export_contents as do_export
+
+    try:
+        n = do_export(config().home, out, suite=suite)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {n} rows to {out}")
+
+
+@click.command("demo-zoo")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--no-smollm2", is_flag=True, help="Only the tiny random models.")
+def demo_zoo(dest: Path, no_smollm2: bool) -> None:
+    """Build the demo model zoo (local git repositories) in DEST."""
+    from evaluator.zoo import build_zoo
+
+    for m in build_zoo(dest, include_smollm2=not no_smollm2, progress=click.echo):
+        click.echo(f"{m.model_id:45} {m.model_type:12} {len(m.shas)} commits  {m.path}")
+
+
+COMMANDS = (import_, export, demo_zoo)
