@@ -17,14 +17,15 @@ from evaluator.checks import TRUST_REMOTE_CODE, SubmissionError
 from evaluator.queue import INGEST_INBOX, connect, evaluation_queue
 from evaluator.requests import REQUEST_ID, RequestStatus, RequestStore
 from evaluator.submit import Submission, submit
-from evaluator.zoo import _commit_all, make_bad_repo
+from evaluator.zoo.git_repo import commit_all
+from tests.defects import make_bad_repo
 
 TINY = "demo/tiny-base"
 
 
 @pytest.fixture(scope="session")
 def bad_repo(tmp_path_factory):
-    """bad_repo(kind): a repository with one defect (evaluator.zoo.make_bad_repo), built once per session."""
+    """bad_repo(kind): a repository with one defect (tests/defects.py), built once per session."""
     root = tmp_path_factory.mktemp("bad-repos")
 
     def make(kind: str) -> Path:
@@ -43,7 +44,7 @@ def repo_copy(tiny_repo, tmp_path):
         dest = tmp_path / name
         subprocess.run(["git", "clone", "-q", str(tiny_repo[0]), str(dest)], check=True)
         change(dest)
-        return dest, _commit_all(dest, "crafted")
+        return dest, commit_all(dest, "crafted")
 
     return copy
 
