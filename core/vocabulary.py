@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-# What a worker can evaluate, reference first: the order pages and comparisons list precisions in.
-PRECISIONS = ("float32", "bfloat16", "float16", "8bit", "4bit", "gguf")
+# What a worker can evaluate, in the order the submit form offers them.
+PRECISIONS = ("float32", "float16", "bfloat16", "8bit", "4bit", "gguf")
+# The same precisions as comparisons list them: the reference (float32) first, then by fewer bits.
+REFERENCE_ORDER = ("float32", "bfloat16", "float16", "8bit", "4bit", "gguf")
 # Precisions an imported leaderboard file may carry besides ours (never evaluated here).
 IMPORTED_PRECISIONS = (*PRECISIONS, "GPTQ", "AWQ")
 # Bytes of weight memory per parameter, for the quality-against-memory chart.

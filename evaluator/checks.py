@@ -41,18 +41,34 @@ class ModelFacts:
         return round(self.params / 1e9, 6)
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """A value as an error message quotes it: its repr, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def check_model_id(model_id: str, field: str = "model") -> str:
     """An 'org/name' id; it is only ever stored, never joined into a file path."""
     if not isinstance(model_id, str) or not MODEL_ID.fullmatch(model_id) or ".." in model_id:
-        shown = model_id if not isinstance(model_id, str) or len(model_id) <= 60 else model_id[:57] + "..."
-        raise SubmissionError(field, f"{shown!r} is not a valid model id: expected 'org/name' with letters, "
-                                     "digits, '-', '_' and '.', each part at most 96 characters")
+        raise SubmissionError(field, f"{shown(model_id)} is not a valid model id: expected 'org/name' with "
+                                     "letters, digits, '-', '_' and '.', each part at most 96 characters")
     return model_id
+
+
+REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/~^-]{0,254}$")  # a sha, a branch, main~2
+
+
+def check_revision(revision: str) -> str:
+    """A commit sha or a branch name: never an option (``-x``), a control character or a NUL byte."""
+    if not isinstance(revision, str) or not REVISION.fullmatch(revision) or ".." in revision:
+        raise SubmissionError("revision", f"{shown(revision)} is not a commit sha or branch name: expected "
+                                          "letters, digits, '.', '_', '/', '-', '~' and '^', at most 255 characters")
+    return revision
 
 
 def check_choice(field: str, value: str, accepted: tuple[str, ...]) -> str:
     if value not in accepted:
-        raise SubmissionError(field, f"{value!r} is not accepted: choose one of {', '.join(accepted)}")
+        raise SubmissionError(field, f"{shown(value)} is not accepted: choose one of {', '.join(accepted)}")
     return value
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluator.checks import SubmissionError
+from evaluator.checks import SubmissionError, check_revision
 
 
 class SourceError(SubmissionError):
@@ -42,9 +42,7 @@ class LocalGitSource:
         path = Path(repo).expanduser().resolve()
         if not (path / ".git").exists():
             raise SourceError("model", f"{repo} is not a local git repository (expected a folder with .git)")
-        revision = revision or "HEAD"
-        if revision.startswith("-"):
-            raise SourceError("revision", f"{revision!r} is not a commit sha or branch name")
+        revision = check_revision(revision or "HEAD")
         out = subprocess.run(["git", "-C", str(path), "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
                              capture_output=True, text=True)
         if out.returncode != 0:
@@ -148,7 +146,7 @@ class HubSource:
             RevisionNotFoundError,
         )
 
-        revision = revision or "main"
+        revision = check_revision(revision or "main")
         try:
             info = HfApi().model_info(repo_id, revision=revision, files_metadata=True)
         except RevisionNotFoundError:

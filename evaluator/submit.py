@@ -45,8 +45,30 @@ def local_model_id(path: Path) -> str:
     return f"local/{name[:96]}"
 
 
+PATH_PREFIXES = ("/", "./", "../", "~")
+
+
 def is_local(model: str) -> bool:
-    return model.startswith(("/", "./", "../", "~")) or Path(model).expanduser().is_dir()
+    """A local repository is named by a path: one that starts like a path, or an existing folder whose
+    name is no hub id ('org/name' always means the hub; write './org/name' for a folder)."""
+    if model.startswith(PATH_PREFIXES):
+        return True
+    if checks.MODEL_ID.fullmatch(model):
+        return False
+    try:
+        return Path(model).expanduser().is_dir()
+    except (OSError, ValueError, RuntimeError):  # too long, a NUL byte, '~user' unknown: no folder
+        return False
+
+
+def local_path(model: str) -> Path:
+    try:
+        path = Path(model).expanduser()
+        path.stat()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise SubmissionError("model", f"{checks.shown(model)} is no readable folder here "
+                                       f"({type(exc).__name__}): give the path of a local git repository") from None
+    return path
 
 
 class Inspected(NamedTuple):
@@ -68,15 +90,16 @@ def inspect_submission(sub: Submission, max_params_b: float) -> Inspected:
                                             "('org/name'), or choose weight type Original")
     if sub.base_model:
         checks.check_model_id(sub.base_model, "base_model")
-    local = is_local(sub.model)
+    if not isinstance(sub.model, str) or not sub.model.strip():
+        raise SubmissionError("model", "is empty: give a hub id 'org/name' or the path of a local git repository")
+    path = local_path(sub.model) if is_local(sub.model) else None
     if sub.model_id:
         model_id = checks.check_model_id(sub.model_id, "model_id")
     else:
-        model_id = checks.check_model_id(local_model_id(Path(sub.model).expanduser()) if local else sub.model)
-    source = open_source(model_id, sub.revision, str(Path(sub.model).expanduser()) if local else None)
+        model_id = checks.check_model_id(local_model_id(path) if path else sub.model)
+    source = open_source(model_id, sub.revision, str(path) if path else None)
     facts = checks.inspect_model(source, sub.precision, sub.use_chat_template, max_params_b, sub.weight_type)
-    return Inspected(model_id, str(Path(sub.model).expanduser().resolve()) if local else "hub", facts,
-                     source.commit())
+    return Inspected(model_id, str(path.resolve()) if path else "hub", facts, source.commit())
 
 
 def admit(sub: Submission, cfg: Config, seen: Inspected, existing: list[Request]) -> Request:
