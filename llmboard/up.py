@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import secrets
@@ -14,6 +15,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from core.settings import Config
+from evaluator.admin import reconcile
+from evaluator.queue import QueueUnavailable, check_reachable, connect
 from llmboard.processes import stop_tree
 
 
@@ -23,6 +26,27 @@ def start_valkey(cfg: Config):
     server = ValkeyServer(host="127.0.0.1", data_dir=cfg.home / "valkey", persist=True, appendonly="yes")
     server.start()
     return server
+
+
+def start_queue(cfg: Config, env: dict, stack: ExitStack) -> Config:
+    """REDIS_URL's server, or an embedded Valkey; either way its address is recorded in the home
+    (queue.url) for `submit`, `status`, `worker` ... in other terminals, and removed on exit."""
+    if cfg.redis_url_from == "LLMBOARD_HOME":  # left by another `up`: still running, or stale
+        with contextlib.suppress(QueueUnavailable):
+            check_reachable(connect(cfg.redis_url), cfg.redis_url)
+            raise SystemExit(f"`llmboard up` already runs for {cfg.home} (its queue at {cfg.redis_url} answers): "
+                             "use that one, or give this one another LLMBOARD_HOME")
+    if cfg.redis_url_from != "REDIS_URL":
+        valkey = start_valkey(cfg)
+        stack.callback(valkey.stop)
+        env["REDIS_URL"] = valkey.connection_url
+        print(f"embedded Valkey on {valkey.connection_url}", flush=True)
+    cfg = Config.from_env(env)
+    tmp = cfg.queue_file.with_name(f".{cfg.queue_file.name}.{os.getpid()}")
+    tmp.write_text(cfg.redis_url + "\n")
+    os.replace(tmp, cfg.queue_file)
+    stack.callback(lambda: cfg.queue_file.unlink(missing_ok=True))
+    return cfg
 
 
 def _spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
@@ -100,13 +124,10 @@ def run_up(cfg: Config, *, demo: bool = False, workers: int | None = None) -> in
     signal.signal(signal.SIGINT, on_signal)
 
     with ExitStack() as stack:
-        valkey = None
-        if not cfg.redis_url:
-            valkey = start_valkey(cfg)
-            stack.callback(valkey.stop)
-            env["REDIS_URL"] = valkey.connection_url
-            print(f"embedded Valkey on {valkey.connection_url}", flush=True)
-        cfg = Config.from_env(env)
+        cfg = start_queue(cfg, env, stack)
+        requeued = reconcile(cfg)  # requests recorded while no queue held them go back into it
+        if requeued:
+            print(f"re-queued {len(requeued)} pending request(s) the queue did not hold", flush=True)
         exe = [sys.executable, "-m", "llmboard.cli"]
         procs.append(_spawn([*exe, "ingest-writer"], env, cfg.logs_dir / "ingest-writer.log"))
         # Workers share the cores: each gets its share of threads instead of all fighting over all of them.

@@ -14,11 +14,29 @@ from __future__ import annotations
 import click
 
 from llmboard.cli import data, reading, requests, system
+from llmboard.cli.context import one_line
 
 
-@click.group()
-def main() -> None:
+class OneLineErrors(click.Group):
+    """Every error is one line saying what to do; `--debug` shows the traceback of an unexpected one."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise click.ClickException(one_line(exc)) from None
+
+
+@click.group(cls=OneLineErrors)
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """llmboard: an open, self-hostable leaderboard for open LLMs."""
+    ctx.obj = {"debug": debug}
 
 
 for _command in (*system.COMMANDS, *requests.COMMANDS, *reading.COMMANDS, *data.COMMANDS):

@@ -10,6 +10,23 @@ import click
 from core.settings import Config
 
 
+def one_line(exc: BaseException) -> str:
+    """An error as one line: our own errors say what to do already; anything else is named, with the
+    way to see more."""
+    from evaluator.queue import QueueUnavailable
+
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    text = " ".join(text.split()) or type(exc).__name__
+    if isinstance(exc, QueueUnavailable | PermissionError | ValueError | KeyError | FileNotFoundError):
+        return text
+    import redis
+
+    if isinstance(exc, redis.RedisError):
+        return (f"the queue does not answer ({text}): start `llmboard up`, or set REDIS_URL to a running "
+                "Redis/Valkey")
+    return f"{type(exc).__name__}: {text} (run `llmboard --debug ...` to see the traceback)"
+
+
 def config() -> Config:
     """The settings from the environment (LLMBOARD_HOME, REDIS_URL, ...)."""
     return Config.from_env()

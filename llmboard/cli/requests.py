@@ -7,7 +7,7 @@ import json
 
 import click
 
-from llmboard.cli.context import config
+from llmboard.cli.context import config, one_line
 
 
 @click.command()
@@ -78,7 +78,7 @@ def relaunch(request_id: str, admin_token: str | None) -> None:
     try:
         job = do_relaunch(config(), request_id, admin_token)
     except (NotAllowed, ValueError, KeyError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(one_line(exc)) from None
     click.echo(f"request {request_id} is PENDING again (job {job})")
 
 
