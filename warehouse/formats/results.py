@@ -1,0 +1,34 @@
+"""A results file, whichever harness wrote it: checks what both formats share, then hands the file to
+the lm-eval reader or, for the 2023 leaderboard's files, the lighteval reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from warehouse.formats.common import FormatError, load_json_object
+from warehouse.formats.lighteval import parse_lighteval
+from warehouse.formats.lm_eval import parse_lm_eval
+from warehouse.formats.scores import ParsedResults
+
+
+def parse_results(path_or_dict: str | Path | dict, source_file: str | None = None) -> ParsedResults:
+    """Parse an lm-eval or lighteval results file (a path, or its already-loaded JSON object)."""
+    if isinstance(path_or_dict, dict):
+        data, source = path_or_dict, source_file or "<dict>"
+    else:
+        data, source = load_json_object(path_or_dict), source_file or str(path_or_dict)
+    results = data.get("results")
+    if not isinstance(results, dict):
+        raise FormatError(
+            source,
+            "results",
+            "missing or not an object; expected lm-eval or lighteval results (an object of task → metrics)",
+        )
+    for task, metrics in results.items():
+        if not isinstance(metrics, dict):
+            raise FormatError(
+                source, f"results.{task}", f"expected an object of metric → value, got {metrics!r}"
+            )
+    if "config_general" in data or any("|" in task for task in results):
+        return parse_lighteval(data, source)
+    return parse_lm_eval(data, source)

@@ -1,0 +1,113 @@
+"""What a results file parses into (ParsedResults, one ScoreRow per task, metric and filter), and what
+both results readers share: a metrics block turned into rows, its keys (``acc_norm,none``) split once,
+and the date in a results file's name."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from warehouse.formats.common import finite_number
+
+
+class ScoreRow(NamedTuple):
+    """One metric of one task under one filter. A named tuple: a results file has hundreds, and
+    building tuples is several times cheaper than frozen dataclasses (they are pickled, too)."""
+
+    task: str
+    metric: str  # without filter, e.g. "acc_norm"
+    filter: str  # e.g. "none", "strict-match"
+    value: float
+    stderr: float | None
+    n_samples: int | None
+
+
+@dataclass
+class ParsedResults:
+    source_file: str
+    format: str  # "lm-eval" | "lighteval"
+    model: str | None
+    sha: str | None
+    precision: str | None
+    suite: str  # "leaderboard" | "offline" | "leaderboard_v1" | "other"
+    evaluated_at: datetime | None
+    lm_eval_version: str | None
+    transformers_version: str | None
+    chat_template: str | None
+    fewshot_as_multiturn: bool | None
+    num_fewshot: dict[str, int]
+    scores: list[ScoreRow]
+    n_choices: dict[str, int]
+    group_subtasks: dict[str, list[str]]
+    raw: dict = field(repr=False)
+    git_hash: str | None = None  # lm-eval (or lighteval) commit, when the file names one
+
+    def value(self, task: str, metric: str, filter: str = "none") -> float | None:
+        for row in self.scores:
+            if (row.task, row.metric, row.filter) == (task, metric, filter):
+                return row.value
+        return None
+
+
+def split_metric_key(key: str) -> tuple[str, str, bool]:
+    """``acc_norm_stderr,none`` → (``acc_norm``, ``none``, True); ``acc`` → (``acc``, ``none``, False)."""
+    metric, _, filter_name = key.partition(",")
+    filter_name = filter_name or "none"
+    is_stderr = metric.endswith("_stderr")
+    return metric.removesuffix("_stderr"), filter_name, is_stderr
+
+
+_METRIC_KEYS: dict[str, tuple[str, str, bool] | None] = {}  # "acc_norm,none" → split once per process
+
+
+def _split_key(key: Any) -> tuple[str, str, bool] | None:
+    """``split_metric_key`` for a metrics block's key; None for keys that hold no score ("alias", " ")."""
+    split = None if not isinstance(key, str) or key == "alias" or not key.strip() else split_metric_key(key)
+    if len(_METRIC_KEYS) < 10_000:  # real files use a few hundred distinct keys
+        _METRIC_KEYS[key] = split
+    return split
+
+
+def score_rows(task: str, metrics: dict, n_samples: int | None) -> list[ScoreRow]:
+    """One task's metrics block (``{"acc_norm,none": 0.5, "acc_norm_stderr,none": 0.01, "alias": ...}``)
+    → one row per metric and filter that has a finite value, with its stderr when the block has one."""
+    values: dict[tuple[str, str], float] = {}
+    stderrs: dict[tuple[str, str], float | None] = {}
+    isfinite = math.isfinite
+    known = _METRIC_KEYS
+    for key, raw_value in metrics.items():
+        split = known[key] if key in known else _split_key(key)
+        if split is None:
+            continue
+        metric, filter_name, is_stderr = split
+        # floats (nearly every value) skip finite_number's type dispatch; same result
+        number = (
+            (raw_value if isfinite(raw_value) else None)
+            if type(raw_value) is float
+            else finite_number(raw_value)
+        )
+        if is_stderr:
+            stderrs[(metric, filter_name)] = number
+        elif number is not None:
+            values[(metric, filter_name)] = number
+    new = tuple.__new__
+    get = stderrs.get
+    return [
+        new(ScoreRow, (task, key[0], key[1], value, get(key), n_samples)) for key, value in values.items()
+    ]
+
+
+_FILE_DATE = re.compile(r"results_(\d{4}-\d{2}-\d{2})T(\d{2})[-:](\d{2})[-:](\d{2})(\.\d+)?")
+
+
+def date_from_name(source_file: str) -> datetime | None:
+    """``results_2024-06-17T14-37-59.603167.json`` → that moment in UTC; None for other names."""
+    match = _FILE_DATE.search(Path(source_file).name)
+    if not match:
+        return None
+    day, hours, minutes, seconds, fraction = match.groups()
+    return datetime.fromisoformat(f"{day}T{hours}:{minutes}:{seconds}{fraction or ''}").replace(tzinfo=UTC)
