@@ -1,13 +1,16 @@
 """The dashboard's access to the warehouse: cached per ingest version, so new results show up at once.
 
-Every page calls `data.query("<warehouse.queries function>", ...)`; the cache key includes the
-warehouse's ingest version, so a newly published snapshot is read on the next rerun (no restart).
-Live request records (the queue) are read from the request store, uncached.
+Pages call `data.cached(queries.<function>, ...)`: the function itself, so a search for a query's name
+finds its pages. The cache key includes the warehouse's ingest version, so a newly published snapshot
+is read on the next rerun (no restart). Live request records (the queue) are read from the request
+store, uncached.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -15,7 +18,10 @@ import streamlit as st
 from core.settings import Config
 from evaluator.requests import Request, RequestStore
 from warehouse import queries
-from warehouse.search import SearchError
+from warehouse.queries import SearchError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def config() -> Config:
@@ -32,24 +38,22 @@ def version() -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _call(version: int, home: Path, name: str, args: tuple, kwargs: tuple):
-    return getattr(queries, name)(home, *args, **dict(kwargs))
+def _cached_call(version: int, home: Path, name: str, _query: Callable, args: tuple, kwargs: tuple):
+    # `name` keys the cache; `_query` (not hashed: a leading underscore) is the function it names
+    return _query(home, *args, **dict(kwargs))
 
 
-def query(name: str, *args, **kwargs):
-    """`warehouse.queries.<name>(home, *args, **kwargs)`, cached until the next ingest."""
+def cached(query: Callable[Concatenate[Path, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """`query(home, *args, **kwargs)` (a function of warehouse.queries), cached until the next ingest."""
     h = home()
-    return _call(queries.ingest_version(h), h, name, args, tuple(sorted(kwargs.items())))
+    name = f"{query.__module__}.{query.__qualname__}"
+    return _cached_call(queries.ingest_version(h), h, name, query, args, tuple(sorted(kwargs.items())))
 
 
-def model_names(*args) -> list[str]:
+def model_names(suite: str | None = None) -> list[str]:
     """Ids of the evaluated models (optionally of one suite), for a model picker."""
-    models = query("model_choices", *args)
+    models = cached(queries.model_choices, suite)
     return models["model_id"].to_list() if models.height else []
-
-
-def rankings(**filters) -> pl.DataFrame:
-    return query("rankings", **filters)
 
 
 def whole_rankings(filters: dict, columns: list[str]) -> pl.DataFrame:
@@ -60,14 +64,14 @@ def whole_rankings(filters: dict, columns: list[str]) -> pl.DataFrame:
 def pinned_rows(suite: str, models: list[str], columns: list[str]) -> pl.DataFrame:
     """The leaderboard rows of the given model ids (flagged or not), whatever the filter; unknown ids have none."""
     try:
-        rows = rankings(suite=suite, show_flagged=True, search="; ".join(models), columns=columns)
+        rows = cached(queries.rankings, suite=suite, show_flagged=True, search="; ".join(models), columns=columns)
     except SearchError:  # a typed id the search syntax rejects names no model
         return pl.DataFrame(schema={"model_id": pl.String})
     return rows.filter(pl.col("model_id").is_in(models)) if rows.height else rows
 
 
 def suites() -> list[str]:
-    return query("available_suites")
+    return cached(queries.available_suites)
 
 
 def requests() -> list[Request]:

@@ -7,6 +7,7 @@ import io
 import polars as pl
 
 from evaluator.requests import Request
+from warehouse.queries import PrecisionRun, by_reference_order
 
 BASE_COLUMNS = {"model_id": "Model", "precision": "Precision", "model_type": "Type", "weight_type": "Weight type",
                 "params_b": "#Params (B)", "license": "Hub License", "sha": "Model sha", "n_runs": "Runs",
@@ -102,10 +103,22 @@ def requests_frame(requests: list[Request]) -> pl.DataFrame:
                                        "Submitted", "Request")})
 
 
-def deltas(scores: pl.DataFrame, reference: str) -> pl.DataFrame:
-    """Benchmark × precision table of normalized scores minus the reference precision's."""
+def precision_runs(scores: pl.DataFrame) -> list[PrecisionRun]:
+    """The runs behind a `queries.precision_scores` frame: the latest run of each precision (its
+    `queries.latest_runs` pick, one per precision), highest precision first."""
+    picked = scores.select(PrecisionRun._fields).unique()
+    if picked["precision"].n_unique() != picked.height:
+        raise ValueError("precision_scores: more than one run of a precision")
+    rows = {r[0]: PrecisionRun(*r) for r in picked.iter_rows()}
+    return [rows[p] for p in by_reference_order(rows)]
+
+
+def deltas(scores: pl.DataFrame, runs: list[PrecisionRun], reference: str) -> pl.DataFrame:
+    """Benchmark × precision table of normalized scores minus the reference precision's, and the average
+    of each precision's run (`runs`: `precision_runs(scores)`) minus the reference's."""
     wide = scores.pivot(on="precision", index="display", values="normalized", aggregate_function="first")
-    avg = scores.unique("precision").select("precision", "average").with_columns(display=pl.lit("Average"))
+    avg = pl.DataFrame({"precision": [r.precision for r in runs], "average": [r.average for r in runs]},
+                       schema={"precision": pl.String, "average": pl.Float64}).with_columns(display=pl.lit("Average"))
     wide = pl.concat([wide, avg.pivot(on="precision", index="display", values="average")], how="diagonal_relaxed")
     others = [c for c in wide.columns if c not in ("display", reference)]
     return wide.select(pl.col("display").alias("Benchmark"), pl.col(reference).alias(f"{reference} (reference)"),

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import data
 from warehouse import flags as flagging
+from warehouse import queries
 
 st.title("🚩 Flags")
 st.caption("A model with an open flag is hidden from the leaderboard unless 'Show flagged' is on.")
@@ -34,7 +35,7 @@ with st.form("new_flag", clear_on_submit=True):
     if st.form_submit_button("Flag") and attempt(flagging.flag_model, model, kind, reason, author):
         st.success(f"Flagged {model}.")
 
-all_flags = data.query("model_flags")
+all_flags = data.cached(queries.model_flags)
 st.subheader(f"All flags ({all_flags.height})")
 if all_flags.height == 0:
     st.info("No model has been flagged.")

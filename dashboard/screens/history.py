@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data
-from warehouse.queries import benchmark_columns
+from warehouse import queries
 
 st.title("📈 Score history across commits")
 suites = data.suites()
@@ -16,7 +16,7 @@ if not suites:
     st.stop()
 top = st.columns([1, 3, 1])
 suite = top[0].selectbox("Suite", suites)
-models = data.query("model_choices", suite)
+models = data.cached(queries.model_choices, suite)
 names = models["model_id"].to_list() if models.height else []
 wanted = st.query_params.get("model")
 model = top[1].selectbox("Model", names, index=names.index(wanted) if wanted in names else 0)
@@ -26,11 +26,11 @@ precisions = picked["precisions"]
 default = precisions.index(picked["most_commits"]) if picked["most_commits"] in precisions else 0
 precision = top[2].selectbox("Precision", precisions, index=default)
 
-runs = data.query("run_history", model, precision, suite=suite)
+runs = data.cached(queries.run_history, model, precision, suite=suite)
 if runs.height == 0:
     st.info("This model has no runs in this precision yet.")
     st.stop()
-keys = [(k, label) for k, label in benchmark_columns(suite) if k in runs.columns]
+keys = [(k, label) for k, label in queries.benchmark_columns(suite) if k in runs.columns]
 fig = go.Figure()
 hover = "%{customdata[0]} · %{x|%Y-%m-%d %H:%M}<br>%{fullData.name}: %{y:.2f}<extra></extra>"
 for key, label in [*keys, ("average", "Average")]:

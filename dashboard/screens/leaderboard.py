@@ -15,8 +15,8 @@ from dashboard.views import (
     view_csv,
     view_parquet,
 )
-from warehouse.queries import benchmark_columns
-from warehouse.search import SearchError
+from warehouse import queries
+from warehouse.queries import SearchError
 
 MAX_ROWS = 1000  # rows sent to the browser; a bigger table makes the first render slow
 SEARCH_HELP = ("Separate names with ';' (a model matching any of them is shown), e.g. `llama; qwen`. "
@@ -33,7 +33,7 @@ top = st.columns([2, 2, 4])
 suite = top[0].selectbox("Suite", suites)
 category = top[1].selectbox("Category", ["all", *CATEGORIES])
 search = top[2].text_input("Search", placeholder="llama; qwen; Hub License: mit", help=SEARCH_HELP)
-facets = data.query("leaderboard_facets", suite)
+facets = data.cached(queries.leaderboard_facets, suite)
 max_params = float(facets["max_params"] or 0) or 1.0
 with st.expander("Filters and columns", expanded=False):
     f = st.columns(4)
@@ -47,7 +47,7 @@ with st.expander("Filters and columns", expanded=False):
     show_moe = t[2].toggle("Show MoE", value=True)
     raw = t[3].toggle("Raw scores", value=False, help="Raw benchmark values in percent instead of normalized scores")
     c = st.columns([3, 3, 2])
-    benchmarks_all = benchmark_columns(suite)
+    benchmarks_all = queries.benchmark_columns(suite)
     labels = dict(benchmarks_all)
     shown = c[0].multiselect("Benchmarks (the average covers these only)", list(labels), default=list(labels),
                              format_func=labels.get)
@@ -67,9 +67,9 @@ needed = ["model_id", "precision", "static_rank", "average", *columns,
           *(f"{k}_raw" if raw else k for k, _ in bench)]
 try:
     if stored_order:
-        board, total = data.query("rankings_page", **filters, limit=MAX_ROWS, columns=needed)
+        board, total = data.cached(queries.rankings_page, **filters, limit=MAX_ROWS, columns=needed)
     else:  # an average over other benchmarks, or over raw values, reorders: rank every row
-        board = data.rankings(**filters, columns=needed)
+        board = data.cached(queries.rankings, **filters, columns=needed)
         total = board.height
 except SearchError as exc:
     st.error(str(exc))

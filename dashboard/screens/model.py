@@ -5,7 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from core.vocabulary import WEIGHT_TYPES
 from dashboard import data
+from warehouse import queries
 
 st.title("🔎 Model")
 names = data.model_names()
@@ -16,22 +18,22 @@ wanted = st.query_params.get("model")
 model = st.selectbox("Model", names, index=names.index(wanted) if wanted in names else 0)
 st.query_params["model"] = model
 
-info = data.query("model_info", model) or {}
-flags = data.query("model_flags", model)
+info = data.cached(queries.model_info, model) or {}
+flags = data.cached(queries.model_flags, model)
 open_flags = flags.filter(pl.col("status") == "open") if flags.height else flags
 st.header(model + ("  🚩 flagged" if open_flags.height else ""))
 meta = st.columns(5)
 meta[0].metric("Type", info.get("model_type") or "?")
 meta[1].metric("#Params (B)", f"{info['params_b']:.2f}" if info.get("params_b") else "?")
 meta[2].metric("License", info.get("license") or "?")
-meta[3].metric("Weight type", info.get("weight_type") or "Original")
+meta[3].metric("Weight type", info.get("weight_type") or WEIGHT_TYPES[0])  # unset: the original weights
 meta[4].metric("Architecture", info.get("architecture") or "?")
 if info.get("base_model"):
     st.caption(f"Base model: {info['base_model']}")
 for flag in open_flags.iter_rows(named=True):
     st.warning(f"Flagged ({flag['kind']}) by {flag['author']}: {flag['reason']}")
 
-runs = data.query("model_runs", model)
+runs = data.cached(queries.model_runs, model)
 st.subheader(f"Runs ({runs.height})")
 if runs.height == 0:
     st.info("No evaluation finished yet; see its requests below and the Queue page.")
@@ -42,29 +44,29 @@ else:
     pick = st.selectbox("Run", range(runs.height), format_func=labels.__getitem__)
     run = runs.row(pick, named=True)
     st.subheader("Per-task scores")
-    st.dataframe(data.query("run_task_scores", run["run_id"]), hide_index=True, width="stretch", key="tasks")
+    st.dataframe(data.cached(queries.run_task_scores, run["run_id"]), hide_index=True, width="stretch", key="tasks")
 
     st.subheader("Per-sample details")
     if not run["samples_file"]:
         st.caption("This run has no per-sample details (imported results carry none).")
     else:
         f = st.columns([2, 1, 3])
-        tasks = data.query("run_samples", run["run_id"], limit=100000)["task"].unique().sort().to_list()
+        tasks = data.cached(queries.run_samples, run["run_id"], limit=100000)["task"].unique().sort().to_list()
         task = f[0].selectbox("Task", ["all", *tasks])
         outcome = f[1].selectbox("Outcome", ["all", "correct", "incorrect"])
         text = f[2].text_input("Text in prompt, target or response")
-        samples = data.query("run_samples", run["run_id"], task=None if task == "all" else task,
+        samples = data.cached(queries.run_samples, run["run_id"], task=None if task == "all" else task,
                              correct={"all": None, "correct": True, "incorrect": False}[outcome], text=text or None)
         st.caption(f"{samples.height} samples")
         st.dataframe(samples, hide_index=True, width="stretch", key="samples")
 
-requests = data.query("model_requests", model)
+requests = data.cached(queries.model_requests, model)
 st.subheader(f"Requests ({requests.height})")
 for r in requests.iter_rows(named=True):
     with st.expander(f"{r['status']} · {r['precision']} · {r['sha'] or r['revision']} · {r['submitted_time']}"):
         if r["failure_reason"]:
             st.error(f"{r['failure_kind'] or 'failure'}: {r['failure_reason']}")
-        st.dataframe(data.query("request_history", r["request_id"]), hide_index=True, width="stretch")
+        st.dataframe(data.cached(queries.request_history, r["request_id"]), hide_index=True, width="stretch")
         if r["log_tail"]:
             st.code(r["log_tail"], language="text")
 

@@ -6,10 +6,11 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
+from core.vocabulary import REFERENCE_ORDER
 from dashboard import data
-from dashboard.views import deltas
+from dashboard.views import deltas, precision_runs
+from warehouse import queries
 
-REFERENCE_ORDER = ("float32", "bfloat16", "float16", "8bit", "4bit", "gguf")
 LATEST = "each precision's latest"
 
 st.title("⚖️ Precision and quantization")
@@ -19,20 +20,20 @@ if not suites:
     st.stop()
 top = st.columns([1, 3, 2])
 suite = top[0].selectbox("Suite", suites)
-models = data.query("model_choices", suite).sort(pl.col("precisions").list.len(), descending=True)
+models = data.cached(queries.model_choices, suite).sort(pl.col("precisions").list.len(), descending=True)
 names = models["model_id"].to_list() if models.height else []
 wanted = st.query_params.get("model")
 model = top[1].selectbox("Model", names, index=names.index(wanted) if wanted in names else 0,
                          help="Models evaluated in the most precisions come first")
-shas = data.query("model_runs", model).filter(pl.col("suite") == suite)["sha"].unique(maintain_order=True).to_list()
+shas = data.cached(queries.model_runs, model).filter(pl.col("suite") == suite)["sha"].unique(maintain_order=True).to_list()
 sha = top[2].selectbox("Commit", [LATEST, *shas])
 
-scores = data.query("precision_scores", model, sha=None if sha == LATEST else sha, suite=suite)
+scores = data.cached(queries.precision_scores, model, sha=None if sha == LATEST else sha, suite=suite)
 if scores.height == 0:
     st.info("No scores for this model and commit.")
     st.stop()
-precisions = [p for p in REFERENCE_ORDER if p in set(scores["precision"])] + sorted(
-    set(scores["precision"]) - set(REFERENCE_ORDER))
+runs = precision_runs(scores)  # the run behind each precision, highest precision first
+precisions = [r.precision for r in runs]
 fig = px.bar(scores, x="display", y="normalized", color="precision", barmode="group", error_y="stderr",
              category_orders={"precision": precisions}, hover_data=["raw", "sha"],
              labels={"display": "benchmark", "normalized": "score (normalized)"},
@@ -42,13 +43,13 @@ st.plotly_chart(fig, width="stretch", key="per_precision")
 if len(precisions) > 1:
     reference = st.selectbox("Reference precision", precisions)
     st.subheader(f"Difference from {reference} (points)")
-    table = deltas(scores, reference)
+    table = deltas(scores, runs, reference)
     st.dataframe(table, hide_index=True, width="stretch", key="deltas",
                  column_config={c: st.column_config.NumberColumn(format="%+.2f" if c.startswith("Δ") else "%.2f")
                                 for c in table.columns[1:]})
     other = st.selectbox("Agreement per sample with", [p for p in precisions if p != reference])
-    runs = dict(scores.unique("precision").select("precision", "run_id").iter_rows())
-    agree = data.query("sample_agreement", runs[reference], runs[other])
+    run_of = {r.precision: r.run_id for r in runs}
+    agree = data.cached(queries.sample_agreement, run_of[reference], run_of[other])
     if agree.height:
         st.caption(f"Share of documents {reference} and {other} both got right or both got wrong")
         st.dataframe(agree, hide_index=True, key="agreement",
@@ -59,7 +60,7 @@ else:
     st.info(f"{model} was evaluated in one precision only; submit it in another to compare.")
 
 st.subheader("Average against weight memory, every model")
-memory = data.query("precision_memory", suite)
+memory = data.cached(queries.precision_memory, suite)
 scatter = px.scatter(memory, x="weight_gb", y="average", color="precision", hover_name="model_id",
                      hover_data=["params_b"], log_x=True, category_orders={"precision": list(REFERENCE_ORDER)},
                      labels={"weight_gb": "weight memory (GB, params × bytes per parameter)", "average": "average"})
