@@ -237,6 +237,22 @@ def check_config(data: dict) -> tuple[str, str]:
     return model_type, ",".join(data.get("architectures") or [])
 
 
+def check_no_remote_code(folder: Path) -> None:
+    """The worker's own look at a checkout before loading it: refuse any config that points at custom
+    code, whatever the submission checks saw (a request can reach a worker without them)."""
+    for name, field in (("config.json", "config"), ("tokenizer_config.json", "tokenizer"),
+                        ("adapter_config.json", "weight_type")):
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise SubmissionError(field, f"{name} is not valid JSON") from None
+        if isinstance(data, dict) and "auto_map" in data:
+            raise SubmissionError(field, f"{name} has auto_map (custom code), so it {TRUST_REMOTE_CODE}")
+
+
 def _json_file(source, name: str, field: str) -> dict:
     try:
         data = json.loads(source.read(name))

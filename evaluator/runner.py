@@ -18,6 +18,7 @@ from pathlib import Path
 
 from core.settings import Config
 from core.vocabulary import PRECISIONS
+from evaluator.checks import check_no_remote_code
 from evaluator.requests import Request
 from evaluator.sources import open_source
 
@@ -302,6 +303,9 @@ def run_request(req: Request, cfg: Config, log_path: Path, report: Progress) -> 
     with contextlib.ExitStack() as stack:
         folder = stack.enter_context(source.checkout())
         base_folder = stack.enter_context(base.checkout()) if base is not None else None
+        for checked in (folder, base_folder):
+            if checked is not None:
+                check_no_remote_code(checked)
         model, tokenizer, loaded = load_model(folder, req, base_folder)
         load_s = time.monotonic() - t0
         report("evaluating", 0.0)
