@@ -320,3 +320,21 @@ def test_offline_mode_serves_the_cache_or_says_what_to_unset(hub, tmp_path, monk
                                               " at main is not completely in the cache"):
         fetch("results", cache_dir=cache, progress=False)
     assert hub.resolved == []
+
+
+def test_the_cli_imports_the_leaderboard_from_the_hub(hub, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from llmboard.cli import main
+
+    home = tmp_path / "cli-home"
+    monkeypatch.setenv("LLMBOARD_HOME", str(home))
+    for kind in ("requests", "contents", "results"):
+        result = CliRunner().invoke(main, ["import", kind, "--from-hub"])
+        assert result.exit_code == 0, result.output
+        assert f"{kind}: " in result.output and "error" not in result.output
+    assert table(home, "SELECT count(*) FROM runs")[0][0] >= 250
+    assert table(home, "SELECT count(*) FROM requests")[0][0] == len(request_files("open-llm-leaderboard__requests"))
+    missing = CliRunner().invoke(main, ["import", "requests", "--from-hub", "--revision", "no-such-branch"])
+    assert missing.exit_code == 1 and len(missing.output.strip().splitlines()) == 1
+    assert "no-such-branch" in missing.output and "Traceback" not in missing.output

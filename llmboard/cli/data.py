@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
@@ -21,8 +21,33 @@ def import_() -> None:
     """Load the Open LLM Leaderboard's published files (folders are walked)."""
 
 
+class HubSource(NamedTuple):
+    """Where `--from-hub` fetches from: the leaderboard's public dataset of the kind imported."""
+
+    from_hub: bool
+    revision: str | None
+    v1: bool
+
+
+def hub_options(command: Callable) -> Callable:
+    """`--from-hub [--revision R] [--v1]`: the command gets `from_hub`, `revision` and `v1`."""
+    command = click.option("--v1", is_flag=True, help="With --from-hub: the 2023 leaderboard's dataset.")(command)
+    command = click.option("--revision", default=None, help="With --from-hub: the dataset's branch or commit.")(command)
+    return click.option("--from-hub", is_flag=True,
+                        help="Fetch the leaderboard's public dataset (cached, resumable) and import it.")(command)
+
+
+def _fetch(kind: str, source: HubSource) -> list[Path]:
+    from warehouse.hub_datasets import HubDatasetError, fetch
+
+    try:
+        return fetch(kind, v1=source.v1, revision=source.revision)
+    except HubDatasetError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _run_import(kind: str, paths: tuple[str, ...], suffixes: tuple[str, ...],
-                load: Callable[..., ImportReport]) -> None:
+                load: Callable[..., ImportReport], source: HubSource) -> None:
     """Walk `paths` for files with `suffixes`, `load` them in one writer session, report; exit 1 if nothing loaded."""
     from tqdm import tqdm
 
@@ -30,6 +55,10 @@ def _run_import(kind: str, paths: tuple[str, ...], suffixes: tuple[str, ...],
 
     cfg = config()
     cfg.ensure_dirs()
+    if source.from_hub:
+        paths = tuple(str(p) for p in _fetch(kind, source))
+    elif not paths:
+        raise click.ClickException(f"give the files or folders to import, or --from-hub to fetch the leaderboard's {kind}")
     try:
         files = walk(paths, suffixes)
     except FileNotFoundError as exc:
@@ -59,28 +88,31 @@ def _import_contents_files(w: Writer, files: list[Path], progress: Callable[[int
 
 
 @import_.command("requests")
-@click.argument("paths", nargs=-1, required=True)
-def import_requests(paths: tuple[str, ...]) -> None:
+@click.argument("paths", nargs=-1)
+@hub_options
+def import_requests(paths: tuple[str, ...], from_hub: bool, revision: str | None, v1: bool) -> None:
     """Request files, v1 and v2 shapes."""
     from warehouse.ingest import Writer
 
-    _run_import("requests", paths, (".json",), Writer.import_requests)
+    _run_import("requests", paths, (".json",), Writer.import_requests, HubSource(from_hub, revision, v1))
 
 
 @import_.command("results")
-@click.argument("paths", nargs=-1, required=True)
-def import_results(paths: tuple[str, ...]) -> None:
+@click.argument("paths", nargs=-1)
+@hub_options
+def import_results(paths: tuple[str, ...], from_hub: bool, revision: str | None, v1: bool) -> None:
     """Results files: lm-eval output (v2, with or without groups) and v1 lighteval files."""
     from warehouse.ingest import Writer
 
-    _run_import("results", paths, (".json",), Writer.import_results)
+    _run_import("results", paths, (".json",), Writer.import_results, HubSource(from_hub, revision, v1))
 
 
 @import_.command("contents")
-@click.argument("paths", nargs=-1, required=True)
-def import_contents(paths: tuple[str, ...]) -> None:
+@click.argument("paths", nargs=-1)
+@hub_options
+def import_contents(paths: tuple[str, ...], from_hub: bool, revision: str | None, v1: bool) -> None:
     """The `contents` table as CSV or Parquet."""
-    _run_import("contents", paths, (".csv", ".parquet"), _import_contents_files)
+    _run_import("contents", paths, (".csv", ".parquet"), _import_contents_files, HubSource(from_hub, revision, v1))
 
 
 @click.group()
