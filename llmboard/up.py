@@ -137,10 +137,11 @@ def run_up(cfg: Config, *, demo: bool = False, workers: int | None = None) -> in
                                 cfg.logs_dir / f"worker-{i}.log"))
         app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
         procs.append(_spawn([sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(cfg.port),
+                             "--server.address", cfg.address, "--server.port", str(cfg.port),
                              "--browser.gatherUsageStats", "false"], env, cfg.logs_dir / "dashboard.log"))
         stack.callback(lambda: [stop_tree(p) for p in reversed(procs)])
-        url = f"http://127.0.0.1:{cfg.port}"
+        host = "127.0.0.1" if cfg.address in ("0.0.0.0", "::", "") else cfg.address
+        url = f"http://{host}:{cfg.port}"
         if _wait_http(url + "/_stcore/health", 60):
             print(f"dashboard: {url}", flush=True)
         else:

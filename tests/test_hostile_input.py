@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.settings import Config
 from evaluator.checks import SubmissionError, check_model_id
 from evaluator.sources import LocalGitSource
 from evaluator.submit import Submission, inspect_submission, is_local
@@ -23,6 +24,7 @@ HOSTILE = st.one_of(st.lists(HOSTILE_PARTS, max_size=8).map("".join), st.text(ma
 # Derandomized: the same cases on every run and machine, so a failure is never a matter of luck.
 CASES = settings(max_examples=1500, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+CONFIG = Config.from_env({"LLMBOARD_HOME": "/nonexistent/llmboard-home"})
 FORM_FIELDS = {"model", "model_id", "revision", "config", "tokenizer", "weights", "precision"}
 
 
@@ -66,7 +68,7 @@ def test_a_hostile_submission_is_refused_with_the_field_at_fault(monkeypatch, mo
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # the network edge: no hub
     try:
-        inspect_submission(Submission(model, revision=revision, model_id=model_id), max_params_b=150)
+        inspect_submission(Submission(model, revision=revision, model_id=model_id), CONFIG)
     except SubmissionError as exc:
         assert exc.field in FORM_FIELDS and one_line(exc.message)
     else:
@@ -95,5 +97,5 @@ def test_a_hub_id_never_becomes_a_folder_of_the_server(tmp_path, monkeypatch):
     assert not is_local("org/name"), "'org/name' is a hub id even where such a folder exists"
     assert is_local("./org/name") and is_local(str(tmp_path / "org"))
     with pytest.raises(SubmissionError) as err:
-        inspect_submission(Submission(""), max_params_b=150)
+        inspect_submission(Submission(""), CONFIG)
     assert err.value.field == "model", "an empty model is refused, not read as the current folder"

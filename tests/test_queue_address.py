@@ -53,3 +53,38 @@ def test_a_submission_no_queue_takes_is_not_recorded(tmp_path, tiny_repo, url):
         message = str(err.value)
         assert "\n" not in message and "llmboard up" in message and "REDIS_URL" in message
         assert RequestStore(cfg.requests_dir).all() == []
+
+
+def _web_cfg(tmp_path, valkey_url, **env: str) -> Config:
+    cfg = Config.from_env({"LLMBOARD_HOME": str(tmp_path / "home"), "REDIS_URL": valkey_url, **env})
+    cfg.ensure_dirs()
+    return cfg
+
+
+def test_a_public_dashboard_refuses_local_paths_unless_a_folder_is_allowed(tmp_path, valkey_url, redis_conn,
+                                                                            tiny_repo):
+    from evaluator.checks import SubmissionError
+
+    repo, shas = tiny_repo
+    web = Submission(str(repo), revision=shas[0], model_id="demo/web", via_web=True)
+    public = _web_cfg(tmp_path, valkey_url, LLMBOARD_ADDRESS="0.0.0.0")
+    with pytest.raises(SubmissionError) as err:
+        submit(web, public)
+    assert err.value.field == "model" and "LLMBOARD_LOCAL_MODELS" in err.value.message
+    assert RequestStore(public.requests_dir).all() == []
+    assert submit(Submission(str(repo), revision=shas[0], model_id="demo/cli"), public).status == "PENDING", \
+        "the command line (someone on the machine) is not limited"
+
+    elsewhere = tmp_path / "allowed"
+    elsewhere.mkdir()
+    (elsewhere / "escape").symlink_to(repo)  # a link inside the folder that points outside it
+    fenced = _web_cfg(tmp_path, valkey_url, LLMBOARD_ADDRESS="0.0.0.0", LLMBOARD_LOCAL_MODELS=str(elsewhere))
+    for path in (repo, elsewhere / "escape"):
+        with pytest.raises(SubmissionError, match="accepted only under"):
+            submit(Submission(str(path), revision=shas[1], model_id="demo/web", via_web=True), fenced)
+    allowed = _web_cfg(tmp_path, valkey_url, LLMBOARD_ADDRESS="0.0.0.0", LLMBOARD_LOCAL_MODELS=str(repo.parent))
+    assert submit(Submission(str(repo), revision=shas[1], model_id="demo/web", via_web=True), allowed).status \
+        == "PENDING"
+    local_only = _web_cfg(tmp_path, valkey_url)  # 127.0.0.1, no folder set: any local path
+    assert submit(Submission(str(repo), revision=shas[2], model_id="demo/web", via_web=True), local_only).status \
+        == "PENDING"
