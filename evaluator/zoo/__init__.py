@@ -33,6 +33,7 @@ __all__ = [
     "convert_smollm2",
     "make_tiny_model_repo",
     "smollm2_gguf_path",
+    "zoo_model",
 ]
 
 TINY_PRECISIONS = ("float32", "bfloat16", "float16")
@@ -111,6 +112,29 @@ def _tiny_model(spec: TinyModelSpec, path: Path, commits: int, report: Callable[
     return ZooModel(spec.model_id, path, spec.model_type, shas, spec.chat_template, TINY_PRECISIONS)
 
 
+def _smollm2_model(path: Path, report: Callable[[str], None]) -> ZooModel:
+    """SmolLM2-135M-Instruct, converted unless a finished conversion is already at `path`."""
+    if not commit_history(path):
+        report(f"zoo: converting {SMOLLM2_ID} from its GGUF (about 20 s)")
+    shas = convert_smollm2(path)
+    return ZooModel(SMOLLM2_ID, path, "chat", shas, True, SMOLLM2_PRECISIONS, SMOLLM2_GGUF)
+
+
+def zoo_model(
+    dest: Path, model_id: str, *, commits: int = 3, progress: Callable[[str], None] | None = None
+) -> ZooModel:
+    """One demo model by id under `dest/<model_id>`; a finished repository already there is reused."""
+    dest = Path(dest)
+    report = progress or (lambda line: None)
+    if model_id == SMOLLM2_ID:
+        return _smollm2_model(dest / SMOLLM2_ID, report)
+    spec = next((spec for spec in TINY_MODELS if spec.model_id == model_id), None)
+    if spec is None:
+        known = ", ".join([*(spec.model_id for spec in TINY_MODELS), SMOLLM2_ID])
+        raise KeyError(f"{model_id!r} is not a demo model: choose one of {known}")
+    return _tiny_model(spec, dest / model_id, commits, report)
+
+
 def build_zoo(
     dest: Path,
     *,
@@ -123,10 +147,6 @@ def build_zoo(
     report = progress or (lambda line: None)
     zoo = [_tiny_model(spec, dest / spec.model_id, commits, report) for spec in TINY_MODELS]
     if include_smollm2:
-        path = dest / SMOLLM2_ID
-        if not commit_history(path):
-            report(f"zoo: converting {SMOLLM2_ID} from its GGUF (about 20 s)")
-        shas = convert_smollm2(path)
-        zoo.append(ZooModel(SMOLLM2_ID, path, "chat", shas, True, SMOLLM2_PRECISIONS, SMOLLM2_GGUF))
+        zoo.append(_smollm2_model(dest / SMOLLM2_ID, report))
     report(f"zoo: {len(zoo)} models ready in {dest}")
     return zoo
