@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
+from typing import IO
 
 import pytest
 
@@ -23,6 +27,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ProcessOutput:
+    """The lines a child process prints, read by a thread so that no read can block the test."""
+
+    def __init__(self, stream: IO[str]):
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._reader.start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._lines.put(line)
+        self._lines.put(None)  # the output ended
+
+    def until(self, marker: str, timeout_s: float, max_lines: int) -> list[str]:
+        """The lines up to and including the first that holds `marker`; fails past the deadline or limit."""
+        deadline = time.monotonic() + timeout_s
+        seen: list[str] = []
+        while len(seen) < max_lines:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                so_far = "".join(seen)
+                message = f"no {marker!r} within {timeout_s} s; output so far:\n{so_far}"
+                raise AssertionError(message) from None
+            if line is None:
+                raise AssertionError(f"the output ended before {marker!r}; output:\n{''.join(seen)}")
+            seen.append(line)
+            if marker in line:
+                return seen
+        raise AssertionError(f"no {marker!r} in the first {max_lines} lines:\n{''.join(seen)}")
+
+    def rest(self, timeout_s: float) -> str:
+        """What is left once the output ends (or, where something still holds it open, after `timeout_s`)."""
+        self._reader.join(timeout_s)
+        lines = []
+        while not self._lines.empty():
+            line = self._lines.get_nowait()
+            if line is not None:
+                lines.append(line)
+        return "".join(lines)
 
 
 def test_up_runs_everything_and_ctrl_c_leaves_nothing_behind(tmp_path, tiny_repo):
@@ -32,12 +76,9 @@ def test_up_runs_everything_and_ctrl_c_leaves_nothing_behind(tmp_path, tiny_repo
            "LLMBOARD_WORKERS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "llmboard.cli", "up"], env=env, cwd=REPO, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    lines = []
+    printed = ProcessOutput(proc.stdout)
     try:
-        for line in proc.stdout:
-            lines.append(line)
-            if "running; press Ctrl-C" in line:
-                break
+        lines = printed.until("running; press Ctrl-C", timeout_s=300, max_lines=2000)
         output = "".join(lines)
         assert "dashboard: http://127.0.0.1:" in output, output
         redis_url = next(ln.split()[-1] for ln in lines if ln.startswith("embedded Valkey on"))
@@ -54,7 +95,12 @@ def test_up_runs_everything_and_ctrl_c_leaves_nothing_behind(tmp_path, tiny_repo
         assert len(started) >= 5  # valkey is in-process; writer, worker, its work-horse, streamlit
     finally:
         proc.send_signal(signal.SIGINT)
-        rest = proc.communicate(timeout=60)[0]
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError("`llmboard up` did not stop within 60 s of Ctrl-C") from None
+        rest = printed.rest(timeout_s=60)
     assert proc.returncode == 0, rest
     assert "stopped" in rest
     leftover = [p for p in started if alive(p)]
