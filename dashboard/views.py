@@ -15,6 +15,25 @@ BASE_COLUMNS = {"model_id": "Model", "precision": "Precision", "model_type": "Ty
 DEFAULT_COLUMNS = ["model_id", "precision", "model_type", "params_b", "license"]
 
 
+def parameter_count(params_b: float | None) -> str:
+    """A parameter count a reader can take in: billions from 1 B, millions below, thousands below 1 M."""
+    if params_b is None or params_b <= 0:
+        return "?"
+    if params_b >= 1:
+        return f"{params_b:,.2f} B"
+    if params_b >= 1e-3:
+        return f"{params_b * 1e3:,.1f} M"
+    return f"{params_b * 1e6:,.1f} k"
+
+
+def error_bars(scores: pl.DataFrame, value: str = "normalized", spread: str = "stderr",
+               low: float = 0.0, high: float = 100.0) -> pl.DataFrame:
+    """`err_plus` and `err_minus` for a chart: the spread, clipped so a bar stays within [low, high]."""
+    v, s = pl.col(value), pl.col(spread).fill_null(0.0)
+    return scores.with_columns(err_plus=pl.min_horizontal(s, pl.lit(high) - v).clip(0.0),
+                               err_minus=pl.min_horizontal(s, v - pl.lit(low)).clip(0.0))
+
+
 def leaderboard_view(board: pl.DataFrame, benchmarks: list[tuple[str, str]], *, columns: list[str],
                      raw: bool = False, rank_within_filter: bool = True, pinned: pl.DataFrame | None = None,
                      link_prefix: str = "model?model=") -> pl.DataFrame:

@@ -49,6 +49,15 @@ def start_queue(cfg: Config, env: dict, stack: ExitStack) -> Config:
     return cfg
 
 
+def dashboard_command(address: str, port: int) -> list[str]:
+    """How the dashboard is served: headless, no usage statistics, and no developer tools (Deploy,
+    rerun, clear cache) for visitors."""
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    return [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+            "--server.address", address, "--server.port", str(port), "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "viewer"]
+
+
 def _spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
     log.parent.mkdir(parents=True, exist_ok=True)
     fh = open(log, "ab")
@@ -135,10 +144,7 @@ def run_up(cfg: Config, *, demo: bool = False, workers: int | None = None) -> in
         for i in range(n_workers):
             procs.append(_spawn([*exe, "worker", "--name", f"llmboard-{os.getpid()}-{i}"], worker_env,
                                 cfg.logs_dir / f"worker-{i}.log"))
-        app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-        procs.append(_spawn([sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-                             "--server.address", cfg.address, "--server.port", str(cfg.port),
-                             "--browser.gatherUsageStats", "false"], env, cfg.logs_dir / "dashboard.log"))
+        procs.append(_spawn(dashboard_command(cfg.address, cfg.port), env, cfg.logs_dir / "dashboard.log"))
         stack.callback(lambda: [stop_tree(p) for p in reversed(procs)])
         host = "127.0.0.1" if cfg.address in ("0.0.0.0", "::", "") else cfg.address
         url = f"http://{host}:{cfg.port}"

@@ -6,13 +6,13 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from llmboard.up import dashboard_command
 from tests.conftest import REPO
 from tests.fixture_warehouse import QUANTIZED_MODEL, build_fixture_warehouse
 from warehouse import queries
@@ -60,8 +60,7 @@ def server(tmp_path_factory):
     env = {**os.environ, "LLMBOARD_HOME": str(home), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        dashboard_command("127.0.0.1", port),  # as `llmboard up` serves it
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_healthy(proc, f"http://127.0.0.1:{port}/_stcore/health")
@@ -102,6 +101,7 @@ def test_leaderboard_search_model_and_quantization(server, browser):
     page.goto(url)  # the default page lives at the root
     expect(page.get_by_role("heading", name="llmboard")).to_be_visible()
     expect(page.get_by_text(f"{board.height} entries")).to_be_visible()
+    expect(page.get_by_role("button", name="Deploy")).to_have_count(0)  # visitors see no developer tools
     grid = page.locator(".stDataFrame, [data-testid=\"stDataFrame\"], [data-testid=\"stDataFrameResizable\"]").first
     expect(grid).to_be_visible()
     bar_label = page.locator('[data-testid="stVegaLiteChart"] svg text', has_text=leader["model_id"])
@@ -132,6 +132,7 @@ def test_leaderboard_search_model_and_quantization(server, browser):
     expect(page.get_by_text("Runs (9)")).to_be_visible()
     expect(page.get_by_text("Per-task scores")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Requests \(\d+\)"))).to_be_visible()
+    expect(page.get_by_text("sample_len")).to_have_count(0)  # only score metrics among the scores
     page.screenshot(path=str(SHOTS / "model.png"), full_page=True)
 
     # the quantization page: one bar group per precision, with the averages' deltas

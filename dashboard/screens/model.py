@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.vocabulary import WEIGHT_TYPES
 from dashboard import data
+from dashboard.views import parameter_count
 from warehouse import queries
 
 st.title("🔎 Model")
@@ -24,7 +25,7 @@ open_flags = flags.filter(pl.col("status") == "open") if flags.height else flags
 st.header(model + ("  🚩 flagged" if open_flags.height else ""))
 meta = st.columns(5)
 meta[0].metric("Type", info.get("model_type") or "?")
-meta[1].metric("#Params (B)", f"{info['params_b']:.2f}" if info.get("params_b") else "?")
+meta[1].metric("Parameters", parameter_count(info.get("params_b")))
 meta[2].metric("License", info.get("license") or "?")
 meta[3].metric("Weight type", info.get("weight_type") or WEIGHT_TYPES[0])  # unset: the original weights
 meta[4].metric("Architecture", info.get("architecture") or "?")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.vocabulary import REFERENCE_ORDER
 from dashboard import data
-from dashboard.views import deltas, precision_runs
+from dashboard.views import deltas, error_bars, precision_runs
 from warehouse import queries
 
 LATEST = "each precision's latest"
@@ -34,10 +34,11 @@ if scores.height == 0:
     st.stop()
 runs = precision_runs(scores)  # the run behind each precision, highest precision first
 precisions = [r.precision for r in runs]
-fig = px.bar(scores, x="display", y="normalized", color="precision", barmode="group", error_y="stderr",
+fig = px.bar(error_bars(scores), x="display", y="normalized", color="precision", barmode="group",
+             error_y="err_plus", error_y_minus="err_minus",
              category_orders={"precision": precisions}, hover_data=["raw", "sha"],
              labels={"display": "benchmark", "normalized": "score (normalized)"},
-             title=f"{model}: each benchmark per precision (error bars: one stderr, where known)")
+             title=f"{model}: each benchmark per precision (error bars: one stderr, where known, within 0-100)")
 st.plotly_chart(fig, width="stretch", key="per_precision")
 
 if len(precisions) > 1:

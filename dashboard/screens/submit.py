@@ -51,11 +51,12 @@ with st.form("submit"):
 if sent:
     sub = Submission(model=model.strip(), revision=revision.strip() or "main", precision=precision,
                      weight_type=weight_type, model_type=model_type, base_model=base_model.strip(),
-                     use_chat_template=chat, sender=sender.strip() or "anonymous", model_id=model_id.strip() or None)
+                     use_chat_template=chat, sender=sender.strip() or "anonymous", model_id=model_id.strip() or None,
+                     via_web=True)
     try:
         if not sub.model:
             raise SubmissionError("model", "enter a hub id (org/name) or the path of a local git repository")
-        req = submit(sub, data.config())
+        req = submit(sub, data.config())  # via_web: local paths only as LLMBOARD_ADDRESS/LOCAL_MODELS allow
     except SubmissionError as exc:
         st.session_state["submit_error"] = exc
         st.session_state.pop("submitted", None)

@@ -38,11 +38,16 @@ def model_runs(home: Path, model: str) -> pl.DataFrame:
         FROM runs WHERE model_id = ? ORDER BY finished_at DESC, run_id""", [model])
 
 
+NOT_SCORES = ("sample_len", "sample_count", "samples", "alias")  # lm-eval bookkeeping stored beside scores
+
+
 def run_task_scores(home: Path, run_id: str) -> pl.DataFrame:
-    """Every stored score of one run: task, metric and filter, with its value, stderr and normalized value."""
-    return frame(home, """
+    """Every stored score of one run: task, metric and filter, with its value, stderr and normalized value.
+    lm-eval's bookkeeping values (``sample_len`` ...) are no scores and are left out."""
+    return frame(home, f"""
         SELECT benchmark, task, metric, filter, value, stderr, normalized, n_samples
-        FROM scores WHERE run_id = ? ORDER BY benchmark NULLS LAST, task, metric, filter""", [run_id])
+        FROM scores WHERE run_id = ? AND metric NOT IN ({", ".join("?" * len(NOT_SCORES))})
+        ORDER BY benchmark NULLS LAST, task, metric, filter""", [run_id, *NOT_SCORES])
 
 
 def model_requests(home: Path, model: str) -> pl.DataFrame:
