@@ -73,7 +73,7 @@ def test_up_runs_everything_and_ctrl_c_leaves_nothing_behind(tmp_path, tiny_repo
     repo, shas = tiny_repo
     home = tmp_path / "home"
     env = {**os.environ, "LLMBOARD_HOME": str(home), "LLMBOARD_PORT": str(free_port()), "REDIS_URL": "",
-           "LLMBOARD_WORKERS": "1"}
+           "LLMBOARD_WORKERS": "1", "LLMBOARD_LIMIT": "2"}
     proc = subprocess.Popen([sys.executable, "-m", "llmboard.cli", "up"], env=env, cwd=REPO, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     printed = ProcessOutput(proc.stdout)
@@ -84,15 +84,23 @@ def test_up_runs_everything_and_ctrl_c_leaves_nothing_behind(tmp_path, tiny_repo
         redis_url = next(ln.split()[-1] for ln in lines if ln.startswith("embedded Valkey on"))
         port = int(redis_url.rsplit(":", 1)[1])
 
-        sub_env = {**env, "REDIS_URL": redis_url}
+        # A second terminal: the same LLMBOARD_HOME and nothing else; `up` recorded its queue there.
+        second = {k: v for k, v in env.items() if k != "REDIS_URL"}
+        assert (home / "queue.url").read_text().strip() == redis_url
         out = subprocess.run([sys.executable, "-m", "llmboard.cli", "submit", str(repo), "--model-id", "demo/up-test",
-                              "--json"], env=sub_env, cwd=REPO, capture_output=True, text=True, check=True)
+                              "--json"], env=second, cwd=REPO, capture_output=True, text=True, check=True)
         request_id = json.loads(out.stdout)["request_id"]
         record = home / "requests" / f"{request_id}.json"
         wait_for(lambda: json.loads(record.read_text())["status"] == "RUNNING", 120, "the worker to take the job")
-
         started = descendants(proc.pid)
         assert len(started) >= 5  # valkey is in-process; writer, worker, its work-horse, streamlit
+
+        def ranked() -> bool:
+            board = subprocess.run([sys.executable, "-m", "llmboard.cli", "rankings", "--json"], env=second,
+                                   cwd=REPO, capture_output=True, text=True, check=True)
+            return any(row["model_id"] == "demo/up-test" for row in json.loads(board.stdout))
+
+        wait_for(ranked, 240, "the second terminal's submission to be evaluated and ranked")
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -103,6 +111,7 @@ def test_up_runs_everything_and_ctrl_c_leaves_nothing_behind(tmp_path, tiny_repo
         rest = printed.rest(timeout_s=60)
     assert proc.returncode == 0, rest
     assert "stopped" in rest
+    assert not (home / "queue.url").exists(), "the queue's address is gone with the queue"
     leftover = [p for p in started if alive(p)]
     assert not leftover, f"processes left behind: {leftover}"
     with socket.socket() as s:
