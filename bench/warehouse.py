@@ -1,12 +1,12 @@
 """Warehouse benchmark (issue 3, item 7): ingest throughput and read latency at leaderboard scale.
 
-Synthesizes RUNS runs over MODELS models (bulk-loaded through the Writer's connection as generated
-frames) plus FILES realistic results files (the official fixture file, ~120 KB with its configs,
+Synthesizes RUNS runs over MODELS models (bulk-loaded as generated frames through
+``Writer.insert_frame``) plus FILES realistic results files (the official fixture file, ~120 KB with its configs,
 with model, sha, precision, date and every score varied), then measures:
 
 (a) ingest: files per second through ``Writer.import_results`` vs merely ``json.load``-ing the same files
     in one process, timed alternately per batch of INTERLEAVE files (the import parses in its worker
-    processes, ``ingest.IMPORT_WORKERS``; json.load stays single-process);
+    processes, ``importers.results.IMPORT_WORKERS``; json.load stays single-process);
 (b) ``queries.rankings`` p50/p95 (the real read path, version check included) for the default view,
     a search and a category + precision filter, vs pandas computing the same from the runs table. A
     view is what a user sees: the first page (PAGE rows) and the total count, both from
@@ -34,6 +34,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -42,7 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from core.vocabulary import CATEGORIES, PRECISIONS  # noqa: E402
-from warehouse import leaderboard, queries  # noqa: E402
+from warehouse import queries  # noqa: E402
 from warehouse.ingest import IMPORT_WORKERS, Writer  # noqa: E402
 from warehouse.read import reader  # noqa: E402
 
@@ -50,7 +51,7 @@ TEMPLATE = (REPO.parent / "shared" / "fixtures" / "open-llm-leaderboard" / "resu
             / "mistralai_Mistral-7B-Instruct-v0.3" / "results_2024-06-17T14-37-59.603167.json")
 FAMILIES = ("llama", "qwen", "mistral", "gemma", "phi", "falcon", "yi", "olmo", "smollm", "deepseek")
 LICENSES = ("mit", "apache-2.0", "llama3", "gemma", "other", "cc-by-nc-4.0")
-PRECISION_P = (0.05, 0.55, 0.2, 0.07, 0.1, 0.03)  # in the order of core.vocabulary.PRECISIONS
+PRECISION_P = (0.05, 0.2, 0.55, 0.07, 0.1, 0.03)  # in the order of core.vocabulary.PRECISIONS
 BENCHMARKS = ("ifeval", "bbh", "math", "gpqa", "musr", "mmlu_pro")
 SEARCH = "llama; Hub License: mit"
 PAGE = 100  # rows of the leaderboard's first page
@@ -101,28 +102,20 @@ def bulk_load(w: Writer, runs: int, models: int, names: list[str], seed: int) ->
     skill = rng.random(models)[model_idx]
     norm = np.clip(skill[:, None] * 60 + rng.normal(0, 5, (runs, len(BENCHMARKS))), 0, 100)
     categories = np.array(CATEGORIES)[rng.integers(0, len(CATEGORIES), models)]
-    w.con.register("m", pa.table({
+    w.insert_frame("models", pa.table({
         "model_id": names[:models], "license": np.array(LICENSES)[rng.integers(0, len(LICENSES), models)],
         "params_b": rng.uniform(0.1, 70, models), "model_type": categories,
-    }))
-    w.con.execute("INSERT INTO models (model_id, license, params_b, model_type, updated_at) SELECT *, now() FROM m")
-    w.con.register("r", pa.table({
+    }), updated_at="now()")
+    w.insert_frame("runs", pa.table({
         "run_id": run_ids, "model_id": pa.array(np.array(names)[model_idx]), "sha": shas,
         "precision": precision, "model_type": categories[model_idx], "finished_at": finished,
         "average": norm.mean(axis=1),
-    }))
-    w.con.execute("INSERT INTO runs (run_id, model_id, sha, precision, model_type, suite, finished_at, average,"
-                  " origin, ingested_at) SELECT run_id, model_id, sha, precision, model_type, 'leaderboard',"
-                  " finished_at, average, 'bench', now() FROM r")
-    w.con.register("b", pa.table({
+    }), suite="'leaderboard'", origin="'bench'", ingested_at="now()")
+    w.insert_frame("benchmark_scores", pa.table({
         "run_id": np.repeat(np.array(run_ids), len(BENCHMARKS)),
         "benchmark": np.tile(np.array(BENCHMARKS), runs),
         "raw": (norm / 100).ravel(), "normalized": norm.ravel(),
     }))
-    w.con.execute("INSERT INTO benchmark_scores SELECT run_id, benchmark, raw, normalized, NULL FROM b")
-    for name in ("m", "r", "b"):
-        w.con.unregister(name)
-    w.changed = True
 
 
 # -- pandas, computing the same rankings from the runs table -------------------------------------
@@ -208,9 +201,8 @@ def main() -> None:
         bulk_load(w, bulk, args.models, names, seed=7)
         figures["bulk_load_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        leaderboard.rebuild(w.con)
+        w.rebuild_read_tables()
         figures["full_rebuild_s"] = time.perf_counter() - t
-        w._rebuild_all = False
     print(f"bulk-loaded {bulk} runs in {figures['bulk_load_s']:.1f} s; full leaderboard rebuild "
           f"{figures['full_rebuild_s']:.2f} s", flush=True)
 
@@ -252,11 +244,11 @@ def main() -> None:
     views = {"default": {}, "search": {"search": SEARCH}, "category+precision": {"category": "chat",
                                                                                    "precision": "bfloat16"}}
     queries.rankings(home, suite="leaderboard", limit=1)  # the reader opens the current snapshot once
-    with Writer(home) as w:
-        runs = w.con.sql("SELECT run_id, model_id, suite, precision, sha, finished_at, average, model_type "
-                         "FROM runs").df()
-        scores = w.con.sql("SELECT run_id, benchmark, normalized FROM benchmark_scores").df()
-        models = w.con.sql("SELECT model_id, license, params_b, model_type FROM models").df()
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:  # no writer runs now
+        runs = con.sql("SELECT run_id, model_id, suite, precision, sha, finished_at, average, model_type "
+                       "FROM runs").df()
+        scores = con.sql("SELECT run_id, benchmark, normalized FROM benchmark_scores").df()
+        models = con.sql("SELECT model_id, license, params_b, model_type FROM models").df()
     heights = {}
     for view, kw in views.items():
         ours = timed(lambda kw=kw: our_page(home, **kw), args.repeat)

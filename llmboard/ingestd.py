@@ -14,8 +14,8 @@ from core.settings import Config
 from evaluator.queue import drain_ingest
 from evaluator.recovery import sweep_lost
 from evaluator.requests import RequestStore
-from warehouse.flags import FlagError, open_flag
-from warehouse.ingest import Writer
+from warehouse.importers.bundles import ingest_bundle
+from warehouse.writer import Writer
 
 SWEEP_EVERY_S = 5.0
 
@@ -25,25 +25,22 @@ def pending_bundles(results_dir: Path) -> list[Path]:
 
 
 def ingest_items(cfg: Config, items: list[dict]) -> int:
-    """Load a batch of inbox items in one writer session (one snapshot published at the end)."""
+    """Load a batch of inbox items in one writer session (one snapshot published at the end).
+
+    A request whose weights copy another model's gets its flag from the writer as it stores the request."""
     store = RequestStore(cfg.requests_dir)
     loaded = 0
-    new_flags: list[dict] = []
     with Writer(cfg.home) as w:
         request_ids: list[str] = []
-        flag_items: list[dict] = []
         for item in items:
             if item.get("kind") == "bundle":
-                loaded += w.ingest_bundle(Path(item["path"]))
+                loaded += ingest_bundle(w, Path(item["path"]))
             elif item.get("kind") == "request":
                 request_ids.append(item["request_id"])
             elif item.get("kind") == "sync":
                 for bundle in pending_bundles(cfg.results_dir):
-                    loaded += w.ingest_bundle(bundle)
+                    loaded += ingest_bundle(w, bundle)
                 request_ids.extend(r.request_id for r in store.all())
-            elif item.get("kind") == "flag":  # raised at submission; the request makes the model's row
-                request_ids.append(item["request_id"])
-                flag_items.append(item)
         for rid in dict.fromkeys(request_ids):
             try:
                 record = json.loads(store.path(rid).read_text())
@@ -51,16 +48,6 @@ def ingest_items(cfg: Config, items: list[dict]) -> int:
                 continue
             w.upsert_request(record)
             loaded += 1
-        for item in flag_items:
-            already = w.con.execute("SELECT 1 FROM flags WHERE model_id = ? AND kind = ? AND author = ? "
-                                    "AND status = 'open'", [item["model"], item["flag_kind"], item["author"]]).fetchone()
-            if already is None and all(f["model"] != item["model"] or f["flag_kind"] != item["flag_kind"] for f in new_flags):
-                new_flags.append(item)
-                try:
-                    open_flag(w, item["model"], item["flag_kind"], item["reason"], author=item["author"])
-                except FlagError:  # its request record is gone: nothing to flag
-                    continue
-                loaded += 1
     return loaded
 
 

@@ -1,43 +1,20 @@
-"""Flags on models: raise one (contamination, an unattributed copy or merge, a wrong category, other),
-discuss it, and let a maintainer (the admin token) resolve or dismiss it.
+"""Flags on models, as users raise them: open one (contamination, an unattributed copy or merge, a wrong
+category, other), discuss it, and let a maintainer (the admin token) resolve or dismiss it.
 
-Every write goes through the one writer; an open flag hides the model from the default leaderboard
-view once the writer has rebuilt the leaderboard tables (``Writer.changed``).
+Each action is one writer session; the rules (kinds, text limits, ``open_flag`` inside a session the
+caller holds) live in ``warehouse.flag_rules``. An open flag hides the model from the default
+leaderboard view once the writer has rebuilt the leaderboard tables at the end of the session.
 """
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from core.settings import is_maintainer
-from warehouse.ingest import Writer
+from warehouse.flag_rules import CLOSED, KINDS, FlagError, checked_text, open_flag
+from warehouse.writer import Writer
 
-KINDS = ("contamination", "unattributed-copy", "wrong-category", "other")
-CLOSED = ("resolved", "dismissed")
-MAX_TEXT = 4000
-
-
-class FlagError(ValueError):
-    def __init__(self, field: str, message: str):
-        self.field, self.message = field, message
-        super().__init__(f"{field}: {message}")
-
-
-def _text(field: str, value: str | None) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise FlagError(field, "must not be empty")
-    if len(value) > MAX_TEXT:
-        raise FlagError(field, f"at most {MAX_TEXT} characters")
-    return value
-
-
-def _refresh(w: Writer, model: str) -> None:
-    """Have the writer rebuild this model's leaderboard rows (its `flagged` column) and publish a snapshot.
-    `upsert_model` with no fields changes nothing but marks the model's rows stale."""
-    w.upsert_model(model)
-    w.changed = True
+__all__ = ["CLOSED", "KINDS", "FlagError", "close", "comment", "flag_model", "open_flag"]
 
 
 def flag_model(home: Path, model: str, kind: str, reason: str, author: str = "anonymous") -> str:
@@ -46,28 +23,12 @@ def flag_model(home: Path, model: str, kind: str, reason: str, author: str = "an
         return open_flag(w, model, kind, reason, author)
 
 
-def open_flag(w: Writer, model: str, kind: str, reason: str, author: str = "anonymous") -> str:
-    """``flag_model`` inside a writer session the caller holds."""
-    if kind not in KINDS:
-        raise FlagError("kind", f"{kind!r}: accepted values are {', '.join(KINDS)}")
-    reason, author = _text("reason", reason), _text("author", author or "anonymous")
-    if w.con.execute("SELECT 1 FROM models WHERE model_id = ?", [model]).fetchone() is None:
-        raise FlagError("model", f"no model {model!r} in the warehouse")
-    flag_id = uuid.uuid4().hex[:16]
-    w.con.execute("INSERT INTO flags VALUES (?, ?, ?, ?, ?, now(), 'open', NULL, NULL)",
-                  [flag_id, model, kind, reason, author])
-    _refresh(w, model)
-    return flag_id
-
-
 def comment(home: Path, flag_id: str, body: str, author: str = "anonymous") -> None:
-    body, author = _text("comment", body), _text("author", author or "anonymous")
+    body, author = checked_text("comment", body), checked_text("author", author or "anonymous")
     with Writer(home, wait_message=None) as w:
-        if w.con.execute("SELECT 1 FROM flags WHERE flag_id = ?", [flag_id]).fetchone() is None:
+        if w.flag_state(flag_id) is None:
             raise FlagError("flag", f"no flag {flag_id!r}")
-        w.con.execute("INSERT INTO flag_comments SELECT ?, coalesce(max(seq) + 1, 0), ?, ?, now() "
-                      "FROM flag_comments WHERE flag_id = ?", [flag_id, author, body, flag_id])
-        w.changed = True
+        w.add_flag_comment(flag_id, author, body)
 
 
 def close(home: Path, flag_id: str, status: str, *, token: str, admin_token: str, by: str = "maintainer") -> None:
@@ -79,12 +40,9 @@ def close(home: Path, flag_id: str, status: str, *, token: str, admin_token: str
     if not is_maintainer(admin_token, token):
         raise FlagError("token", "wrong admin token")
     with Writer(home, wait_message=None) as w:
-        row = w.con.execute("SELECT status FROM flags WHERE flag_id = ?", [flag_id]).fetchone()
-        if row is None:
+        state = w.flag_state(flag_id)
+        if state is None:
             raise FlagError("flag", f"no flag {flag_id!r}")
-        if row[0] != "open":
-            raise FlagError("flag", f"flag {flag_id} is already {row[0]}")
-        w.con.execute("UPDATE flags SET status = ?, closed_by = ?, closed_at = now() WHERE flag_id = ?",
-                      [status, by, flag_id])
-        model = w.con.execute("SELECT model_id FROM flags WHERE flag_id = ?", [flag_id]).fetchone()[0]
-        _refresh(w, model)
+        if state[0] != "open":
+            raise FlagError("flag", f"flag {flag_id} is already {state[0]}")
+        w.close_flag(flag_id, status, by)

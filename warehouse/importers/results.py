@@ -1,0 +1,170 @@
+"""lm-eval / lighteval results files, imported in bulk.
+
+The writer's process reads and hashes each file and skips those seen before (by content); the new ones
+are parsed, checked and scored first, so a malformed file is rejected (named, with its field) before it
+touches the database. A large import does this in a few worker processes (``IMPORT_WORKERS``), which
+return rows and never open the database, while the writer inserts the previous batch: one transaction
+per ``BATCH_FILES`` files, redone file by file when it fails, so only the culprit fails.
+
+The files themselves are kept content-addressed under ``LLMBOARD_HOME/raw/`` (``runs.raw_file``), not as
+JSON inside the warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import NamedTuple
+
+from warehouse.formats import FormatError, loads, parse_results
+from warehouse.importers.scored_runs import run_rows
+from warehouse.importers.source_files import (
+    ImportReport,
+    Progress,
+    content_sha,
+    file_stamp,
+    keep_raw,
+    raw_file_name,
+)
+from warehouse.rows import IngestedFileRow, Load
+from warehouse.writer import Writer
+
+BATCH_FILES = 256  # results files per insert transaction
+IMPORT_WORKERS = min(2, os.cpu_count() or 1)  # processes that parse and score results files
+POOL_MIN_FILES = 200  # fewer files are parsed in this process: starting the workers would cost more
+POOL_CHUNK = 32  # files per task sent to a worker
+
+
+class NewFile(NamedTuple):
+    """A file read and hashed by the writer's process, not seen before."""
+
+    path: Path
+    data: bytes
+    sha: str
+    stamp: tuple[int, int]  # file_stamp when it was read
+
+
+def load_results_file(home: Path, path: Path, data: bytes, sha: str) -> Load | str:
+    """Parse, check and score one results file and keep its raw copy: its Load, or the error message
+    naming the file (and the field). Runs in the import's worker processes; writes nothing to the database."""
+    try:
+        try:
+            parsed = parse_results(loads(data), source_file=str(path))
+        except RecursionError as exc:
+            raise FormatError(path, "(document)", "nested too deeply") from exc
+        load = Load(str(path), seen=[IngestedFileRow(sha, "results", str(path))])
+        run_rows(parsed, load, run_id=sha[:32], origin="results-file", source_file=str(path),
+                 raw_file=raw_file_name(sha))
+    except FormatError as exc:
+        return str(exc)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return f"{path}: not valid JSON: {exc}"
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        return f"{path}: {type(exc).__name__}: {exc}"
+    keep_raw(home, sha, data, path)  # only once the file proved good
+    return load
+
+
+def load_results_files(home: Path, files: list[tuple[Path, str, tuple[int, int]]]) -> list[Load | str]:
+    """A worker's chunk of ``load_results_file``: the files are read again here (from the page cache;
+    cheaper than sending their bytes over a pipe). Each must still be what the writer hashed: the same
+    size and modification time before and after this read as when the writer read it."""
+    out: list[Load | str] = []
+    for path, sha, stamp in files:
+        try:
+            before = file_stamp(path)
+            data = path.read_bytes()
+            after = file_stamp(path)
+        except OSError as exc:
+            out.append(f"{path}: {exc}")
+            continue
+        if before != stamp or after != stamp:
+            out.append(f"{path}: changed while being imported; import it again")
+            continue
+        out.append(load_results_file(home, path, data, sha))
+    return out
+
+
+def import_results(writer: Writer, paths: Iterable[Path], progress: Progress = None) -> ImportReport:
+    """Load results files through the writer; one transaction per batch of files."""
+    return ResultsImport(writer, progress).run([Path(p) for p in paths])
+
+
+class ResultsImport:
+    """One ``import_results`` call: batches read and hashed here, parsed (in the pool when there are many
+    files) while the previous batch is inserted."""
+
+    def __init__(self, writer: Writer, progress: Progress):
+        self.writer, self.progress = writer, progress
+        self.report = ImportReport()
+        self.in_flight: set[str] = set()  # files read but not yet committed (or failed)
+
+    def run(self, paths: list[Path]) -> ImportReport:
+        pool = self.writer.process_pool(IMPORT_WORKERS) if len(paths) >= POOL_MIN_FILES and IMPORT_WORKERS > 1 \
+            else None
+        pending: deque[tuple[list[str], list]] = deque()  # parsed (or being parsed) batches, oldest first
+        for start in range(0, len(paths), BATCH_FILES):
+            new = self._new_files(paths[start:start + BATCH_FILES])
+            pending.append(([f.sha for f in new], self._parse_batch(new, pool)))
+            if len(pending) > 1:
+                self._finish_batch(*pending.popleft())
+        while pending:
+            self._finish_batch(*pending.popleft())
+        return self.report
+
+    def _done(self, files: int = 1) -> None:
+        if self.progress:
+            for _ in range(files):
+                self.progress(1)
+
+    def _new_files(self, paths: list[Path]) -> list[NewFile]:
+        """Read and hash the files; report the unreadable and the unchanged (seen before, by content)."""
+        chunk = []
+        for path in paths:
+            try:
+                stamp = file_stamp(path)
+                data = path.read_bytes()
+            except OSError as exc:
+                self.report.errors.append(f"{path}: {exc}")
+                self._done()
+                continue
+            chunk.append(NewFile(path, data, content_sha(data), stamp))
+        seen = self.writer.seen_among([f.sha for f in chunk]) | self.in_flight
+        new = []
+        for f in chunk:
+            if f.sha in seen:
+                self.report.unchanged.append(str(f.path))
+                self._done()
+            else:
+                seen.add(f.sha)
+                self.in_flight.add(f.sha)
+                new.append(f)
+        return new
+
+    def _parse_batch(self, files: list[NewFile], pool) -> list:
+        """A batch's Loads and error messages, in file order: results now, or futures from the pool."""
+        home = self.writer.home
+        if pool is None:
+            return [load_results_file(home, f.path, f.data, f.sha) for f in files]
+        return [pool.submit(load_results_files, home, [(f.path, f.sha, f.stamp) for f in files[i:i + POOL_CHUNK]])
+                for i in range(0, len(files), POOL_CHUNK)]
+
+    def _finish_batch(self, shas: list[str], parsed: list) -> None:
+        outcomes = [o for part in parsed for o in part.result()] if parsed and isinstance(parsed[0], Future) \
+            else parsed
+        good = []
+        for outcome in outcomes:
+            if isinstance(outcome, str):
+                self.report.errors.append(outcome)
+            else:
+                good.append(outcome)
+        failed = self.writer.commit_loads(good, isolate_failures=True)
+        self.report.errors.extend(failed.values())
+        self.report.loaded.extend(load.label for load in good if load.label not in failed)
+        self.in_flight.difference_update(shas)
+        self._done(len(outcomes))
+        self.writer.maybe_publish()

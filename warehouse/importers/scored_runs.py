@@ -1,0 +1,83 @@
+"""A parsed results file as warehouse rows: scored with its suite's rule, then its model, run, score and
+benchmark rows. Shared by the results-file import and our workers' bundles (which know more of the run)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from core.suites import suite as suite_by_name
+from warehouse.formats import FormatError, ParsedResults
+from warehouse.rows import BenchmarkScoreRow, Load, ModelRow, RunRow, RunScoreRow, timestamp
+from warehouse.scoring import score_run
+
+
+@dataclass
+class RunFacts:
+    """What a worker's bundle knows of a run beyond its results file (None: take the file's, or unknown)."""
+
+    request_id: str | None = None
+    model_id: str | None = None
+    sha: str | None = None
+    precision: str | None = None
+    weight_type: str | None = None
+    model_type: str | None = None
+    use_chat_template: bool | None = None
+    params_b: float | None = None
+    license: str | None = None
+    base_model: str | None = None
+    source: str | None = None
+    architecture: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_s: float | None = None
+    device: str | None = None
+    dtype: str | None = None
+    co2_kg: float | None = None
+    bundle_path: str | None = None
+    samples_file: str | None = None
+
+
+NO_FACTS = RunFacts()
+
+
+def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, source_file: str,
+             raw_file: str | None, facts: RunFacts = NO_FACTS) -> None:
+    """Score a parsed results file and add its model, run, score and benchmark rows to ``load``."""
+    try:
+        suite = suite_by_name(parsed.suite)
+    except KeyError:
+        suite = None
+    scored = score_run(parsed, suite) if suite is not None else None
+    model_id = facts.model_id or parsed.model
+    if not model_id:
+        raise FormatError(source_file, "model_name", "no model name found (model_name, config.model_name or "
+                                                     "config.model_args pretrained=...)")
+    load.models.append(ModelRow(model_id, params_b=facts.params_b, model_type=facts.model_type,
+                                weight_type=facts.weight_type, license=facts.license,
+                                base_model=facts.base_model or None, source=facts.source,
+                                architecture=facts.architecture))
+    chat = bool(parsed.chat_template) if facts.use_chat_template is None else facts.use_chat_template
+    load.runs.append(RunRow(
+        run_id=run_id, request_id=facts.request_id, model_id=model_id, sha=facts.sha or parsed.sha,
+        precision=facts.precision or parsed.precision, weight_type=facts.weight_type, model_type=facts.model_type,
+        use_chat_template=chat, suite=parsed.suite, lm_eval_version=parsed.lm_eval_version,
+        transformers_version=parsed.transformers_version, task_hashes=json.dumps(parsed.raw.get("task_hashes") or {}),
+        started_at=timestamp(facts.started_at), finished_at=timestamp(facts.finished_at or parsed.evaluated_at),
+        duration_s=facts.duration_s, device=facts.device, dtype=facts.dtype, params_b=facts.params_b,
+        co2_kg=facts.co2_kg, average=scored.average if scored else None, origin=origin, source_file=source_file,
+        bundle_path=facts.bundle_path, samples_file=facts.samples_file, raw_file=raw_file, raw=None,
+    ))
+    benchmark_of = {t: b.key for b in scored.benchmarks.values() for t in b.tasks} if scored else {}
+    normalized = scored.normalized_by_row if scored else {}
+    seen: set[tuple[str, str, str]] = set()
+    benchmark_get, normalized_get, add, append = benchmark_of.get, normalized.get, seen.add, load.scores.append
+    for s in [*parsed.scores, *(scored.aggregate_rows if scored else [])]:  # formats.ScoreRow: task, metric, ...
+        key = s[:3]
+        if key in seen:
+            continue
+        add(key)
+        append(RunScoreRow(run_id, benchmark_get(s[0]), *s, normalized_get(key)))
+    if scored:
+        load.benchmark_scores.extend(BenchmarkScoreRow(run_id, b.key, b.raw, b.normalized, None)
+                                     for b in scored.benchmarks.values())

@@ -1,0 +1,85 @@
+"""The imported files themselves: finding them, knowing them by content (a file seen before is skipped),
+keeping each results file's raw copy under ``LLMBOARD_HOME/raw/``, and the report of an import."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warehouse import db
+
+Progress = Callable[[int], object] | None  # called with the number of files just done
+
+
+@dataclass
+class ImportReport:
+    loaded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{len(self.loaded)} loaded, {len(self.unchanged)} unchanged, {len(self.errors)} failed"
+
+
+def walk(paths: Iterable[str | Path], suffixes: tuple[str, ...] = (".json",)) -> list[Path]:
+    """Files named directly, and every matching file under folders (sorted, so imports are repeatable)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in suffixes))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"{p}: no such file or folder")
+    return out
+
+
+def content_sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    """(size, modification time): what tells that a file changed since it was read."""
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def raw_file_name(sha: str) -> str:
+    """Where a results file is kept, relative to LLMBOARD_HOME (see ``db.raw_path``)."""
+    return f"raw/{sha[:2]}/{sha}.json"
+
+
+def keep_raw(home: Path, sha: str, data: bytes, source: Path | None = None) -> str:
+    """Keep the file's bytes content-addressed under LLMBOARD_HOME/raw/; returns the relative name.
+
+    A hard link to the source file where the filesystem allows (free, and atomic by itself), else a
+    copy written aside and renamed into place."""
+    name = raw_file_name(sha)
+    target = db.raw_path(home, name)
+    if source is not None:
+        try:
+            _in_fanout(target, lambda: os.link(source, target))
+            return name
+        except FileExistsError:
+            return name
+        except OSError:
+            pass  # another filesystem, or links not allowed: copy
+    if not target.exists():
+        tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
+        _in_fanout(target, lambda: tmp.write_bytes(data))
+        os.replace(tmp, target)
+    return name
+
+
+def _in_fanout(target: Path, make: Callable[[], object]) -> None:
+    """Run ``make``; if the fan-out folder is missing, create it and run it again (not checked per file)."""
+    try:
+        make()
+    except FileNotFoundError:
+        if target.parent.exists():
+            raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        make()

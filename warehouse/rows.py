@@ -1,0 +1,205 @@
+"""The warehouse's rows as Python sees them: one NamedTuple per row kind, its fields the table's columns.
+
+The Arrow schema of each kind is derived from its fields (``arrow_schema``), so a column is declared
+once. A ``Load`` is every row one imported file adds, built and checked before the writer inserts it.
+``timestamp`` turns the many ways a source writes a time into the naive UTC the tables store.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from types import UnionType
+from typing import NamedTuple
+
+import pyarrow as pa
+
+
+class ModelRow(NamedTuple):
+    """``models``: what is known of a model; None leaves a stored value as it is."""
+
+    model_id: str
+    license: str | None = None
+    params_b: float | None = None
+    architecture: str | None = None
+    model_type: str | None = None
+    weight_type: str | None = None
+    base_model: str | None = None
+    merged: bool | None = None
+    moe: bool | None = None
+    available_on_hub: bool | None = None
+    hub_hearts: int | None = None
+    source: str | None = None
+
+
+class RunRow(NamedTuple):
+    """``runs`` (less ``ingested_at``, which the insert sets): one evaluation, never overwritten."""
+
+    run_id: str
+    request_id: str | None
+    model_id: str
+    sha: str | None
+    precision: str | None
+    weight_type: str | None
+    model_type: str | None
+    use_chat_template: bool | None
+    suite: str
+    lm_eval_version: str | None
+    transformers_version: str | None
+    task_hashes: str | None  # JSON
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_s: float | None
+    device: str | None
+    dtype: str | None
+    params_b: float | None
+    co2_kg: float | None
+    average: float | None
+    origin: str  # worker | results-file | contents
+    source_file: str | None
+    bundle_path: str | None
+    samples_file: str | None
+    raw_file: str | None
+    raw: str | None  # JSON: small source records only (a contents-table row)
+
+
+class RunScoreRow(NamedTuple):
+    """``scores``: one metric of one task under one filter, in one run."""
+
+    run_id: str
+    benchmark: str | None
+    task: str
+    metric: str
+    filter: str
+    value: float | None
+    stderr: float | None
+    n_samples: int | None
+    normalized: float | None
+
+
+class BenchmarkScoreRow(NamedTuple):
+    """``benchmark_scores``: one leaderboard column of one run."""
+
+    run_id: str
+    benchmark: str
+    raw: float | None
+    normalized: float | None
+    stderr: float | None
+
+
+class ImportedFlagRow(NamedTuple):
+    """A flag carried over from the leaderboard's contents table (the rest of its ``flags`` row is fixed)."""
+
+    flag_id: str
+    model_id: str
+
+
+class IngestedFileRow(NamedTuple):
+    """``ingested_files`` (less ``ingested_at``): a file loaded once, known by its content."""
+
+    content_sha: str
+    kind: str
+    path: str
+
+
+class RequestRow(NamedTuple):
+    """``requests``: an evaluation request as it stands now."""
+
+    request_id: str
+    model_id: str
+    base_model: str | None
+    revision: str | None
+    sha: str | None
+    precision: str | None
+    weight_type: str | None
+    model_type: str | None
+    model_type_raw: str | None
+    use_chat_template: bool
+    sender: str | None
+    submitted_time: datetime | None
+    job_id: str | None
+    job_start_time: datetime | None
+    status: str
+    failure_kind: str | None
+    failure_reason: str | None
+    attempts: int
+    params_b: float | None
+    architectures: str | None
+    license: str | None
+    fingerprint: str | None  # JSON: weight file -> sha256
+    source: str  # worker | import
+    source_file: str | None
+    log_tail: str | None
+    progress: float | None
+    progress_task: str | None
+    raw: str  # JSON
+
+
+class RequestEventRow(NamedTuple):
+    """``request_events``: the status at position ``seq`` of a request's history."""
+
+    request_id: str
+    seq: int
+    status: str
+    changed_at: datetime | None
+    reason: str | None
+    origin: str | None
+
+
+@dataclass
+class Load:
+    """Every row one file adds, built and checked before anything touches the database."""
+
+    label: str  # the file, for reports and errors
+    models: list[ModelRow] = field(default_factory=list)
+    runs: list[RunRow] = field(default_factory=list)
+    scores: list[RunScoreRow] = field(default_factory=list)
+    benchmark_scores: list[BenchmarkScoreRow] = field(default_factory=list)
+    flags: list[ImportedFlagRow] = field(default_factory=list)
+    seen: list[IngestedFileRow] = field(default_factory=list)
+
+
+_ARROW_TYPES = {str: pa.string(), float: pa.float64(), bool: pa.bool_(), int: pa.int64(),
+                datetime: pa.timestamp("us")}
+
+
+@cache
+def arrow_schema(row_type: type[tuple]) -> pa.Schema:
+    """The Arrow schema of a row kind: one column per field, typed from the field's annotation."""
+    fields = []
+    for name, hint in typing.get_type_hints(row_type).items():
+        if isinstance(hint, UnionType):  # X | None
+            hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+        fields.append(pa.field(name, _ARROW_TYPES[hint]))
+    return pa.schema(fields)
+
+
+def columns(row_type: type[tuple]) -> list[str]:
+    """The table columns a row kind holds, in order."""
+    return list(row_type._fields)  # type: ignore[attr-defined]
+
+
+def frame(row_type: type[tuple], rows: list) -> pa.Table:
+    """Rows of one kind as an Arrow table with the kind's schema (for ``INSERT ... SELECT FROM``)."""
+    schema = arrow_schema(row_type)
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    return pa.table([pa.array(col, type=f.type) for f, col in zip(schema, values, strict=True)], schema=schema)
+
+
+def timestamp(value) -> datetime | None:
+    """A time as the tables store it (naive UTC): from ISO text, epoch seconds or a datetime; None when
+    missing or unreadable."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+    text = str(value).replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed

@@ -1,0 +1,356 @@
+"""The one writer. Every write to the warehouse goes through a ``Writer``.
+
+A Writer holds the single-writer lock and the only connection to ``warehouse.duckdb`` for the length
+of a session (``with Writer(home) as w:``). The importers (``warehouse.importers``) build their rows
+first and hand them over as ``Load``s, which go in together, one transaction per batch, as Arrow frames
+(``INSERT INTO t SELECT * FROM frame``); a failing batch can be redone file by file, so only the culprit
+fails and no file is ever half-loaded. Request records, models and flags have their own methods.
+
+The writer publishes a read snapshot when the session ends, and every few seconds during a long
+import, after refreshing the prebuilt leaderboard rows of the models the session touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from warehouse import db, leaderboard
+from warehouse.flag_rules import open_flag_once
+from warehouse.request_records import (
+    COPY_FLAG_AUTHOR,
+    COPY_FLAG_KIND,
+    copy_flag_reason,
+    request_events,
+    request_model,
+    request_row,
+)
+from warehouse.rows import (
+    BenchmarkScoreRow,
+    ImportedFlagRow,
+    IngestedFileRow,
+    Load,
+    ModelRow,
+    RequestEventRow,
+    RequestRow,
+    RunRow,
+    RunScoreRow,
+    columns,
+    frame,
+)
+
+PUBLISH_EVERY_S = 5.0  # during a long import, publish a snapshot at most this often...
+PUBLISH_COST_SHARE = 0.05  # ...and spend at most this share of the import's time publishing
+LOAD_ERRORS = (duckdb.Error, pa.ArrowException, TypeError, ValueError, OverflowError)  # a Load the database refused
+
+_MODEL_FIELDS = columns(ModelRow)[1:]
+_MODEL_UPDATE = ", ".join(f"{c} = coalesce(excluded.{c}, models.{c})" for c in _MODEL_FIELDS)
+_REQUEST_UPSERT = (f"INSERT INTO requests ({', '.join(columns(RequestRow))}) "
+                   f"VALUES ({', '.join('?' * len(RequestRow._fields))}) ON CONFLICT (request_id) DO UPDATE SET "
+                   + ", ".join(f"{c} = excluded.{c}" for c in columns(RequestRow)[1:]))
+
+
+class Writer:
+    def __init__(self, home: Path, *, wait_message: str | None = "waiting for the ingest writer's lock...",
+                 publish_every_s: float | None = PUBLISH_EVERY_S):
+        self.home = Path(home)
+        self.path = self.home / "warehouse.duckdb"
+        self.samples_dir = self.home / "samples"
+        self.snapshots = self.home / "snapshots"
+        self.publish_every_s = publish_every_s
+        self._wait_message = wait_message
+        self._lock_cm: contextlib.AbstractContextManager | None = None
+        self.con: duckdb.DuckDBPyConnection | None = None  # the session's connection: for the writer alone
+        self.changed = False  # publish a snapshot when the session ends
+        self._rebuild_all = False
+        self._touched: set[str] = set()  # models whose leaderboard rows are stale
+        self._executor: ProcessPoolExecutor | None = None
+        self._last_publish = time.monotonic()
+        self._publish_cost = 0.0
+
+    # -- the session -----------------------------------------------------------------------------
+    def __enter__(self) -> Writer:
+        self._lock_cm = db.writer_lock(self.home, self._wait_message)
+        self._lock_cm.__enter__()
+        try:
+            self.con = db.open_writer(self.path)
+        except BaseException:
+            self._lock_cm.__exit__(None, None, None)
+            raise
+        first = db.snapshot_version(self.snapshots) == 0
+        self.changed = self._rebuild_all = first or not leaderboard.exists(self.con)
+        self._last_publish = time.monotonic()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
+        try:
+            if self.changed:
+                self._refresh_read_tables()
+            self.con.close()
+            if self.changed:
+                db.publish_snapshot(self.path, self.snapshots)
+        finally:
+            self._lock_cm.__exit__(*exc)
+
+    def process_pool(self, workers: int) -> ProcessPoolExecutor:
+        """Worker processes for the session (shut down when it ends), started by fork: at once, and without
+        re-running the caller's script. They must not touch the database (file locks are not inherited)."""
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        return self._executor
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written in the block commits together, or not at all."""
+        self.con.execute("BEGIN")
+        try:
+            yield
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.changed = True
+
+    # -- publishing ------------------------------------------------------------------------------
+    def _refresh_read_tables(self) -> None:
+        if self._rebuild_all:
+            leaderboard.rebuild(self.con)
+        elif self._touched:
+            leaderboard.rebuild(self.con, models=sorted(self._touched))
+        self._rebuild_all, self._touched = False, set()
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES ('ingested_at', ?)", [datetime.now(UTC).isoformat()])
+        self.con.execute("CHECKPOINT")
+
+    def rebuild_read_tables(self) -> None:
+        """Rebuild every leaderboard table from scratch now (the session's publish then has nothing to redo)."""
+        leaderboard.rebuild(self.con)
+        self._rebuild_all, self._touched = False, set()
+
+    def publish(self) -> int:
+        """Refresh the leaderboard rows, checkpoint and publish a read snapshot now (mid-session)."""
+        started = time.monotonic()
+        self._refresh_read_tables()
+        version = db.publish_snapshot(self.path, self.snapshots)
+        self.changed = False
+        self._last_publish = time.monotonic()
+        self._publish_cost = self._last_publish - started
+        return version
+
+    def maybe_publish(self) -> None:
+        """During a long import: publish every few seconds, at most ~5% of the time spent (0: every batch)."""
+        if self.publish_every_s is None or not self.changed:
+            return
+        wait = self.publish_every_s and max(self.publish_every_s, self._publish_cost / PUBLISH_COST_SHARE)
+        if time.monotonic() - self._last_publish >= wait:
+            self.publish()
+
+    # -- files seen before -----------------------------------------------------------------------
+    def seen(self, sha: str) -> bool:
+        """Whether a file with this content (or a bundle with this run id) was loaded before."""
+        return self.con.execute("SELECT 1 FROM ingested_files WHERE content_sha = ?", [sha]).fetchall() != []
+
+    def seen_among(self, shas: list[str]) -> set[str]:
+        if not shas:
+            return set()
+        rows = self.con.execute("SELECT content_sha FROM ingested_files WHERE content_sha IN (SELECT unnest(?))",
+                                [shas]).fetchall()
+        return {r[0] for r in rows}
+
+    def mark_seen(self, file: IngestedFileRow) -> None:
+        self.con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, now())", list(file))
+
+    def known_run_ids(self, run_ids: list[str]) -> set[str]:
+        """Those of these runs already in the warehouse."""
+        if not run_ids:
+            return set()
+        rows = self.con.execute("SELECT run_id FROM runs WHERE run_id IN (SELECT unnest(?))", [run_ids]).fetchall()
+        return {r[0] for r in rows}
+
+    # -- loads: the rows of imported files -------------------------------------------------------
+    def commit_loads(self, loads: list[Load], *, isolate_failures: bool = False) -> dict[str, str]:
+        """Insert these files' rows in one transaction. A failure is raised; with ``isolate_failures``
+        the batch is redone one transaction per file instead, and the failed files are returned
+        (label -> error message, in order; the others are committed)."""
+        if not loads:
+            return {}
+        try:
+            with self.transaction():
+                self._write(loads)
+        except LOAD_ERRORS as exc:
+            if not isolate_failures:
+                raise
+            if len(loads) == 1:
+                return {loads[0].label: f"{loads[0].label}: {exc}"}
+            failed: dict[str, str] = {}
+            for load in loads:
+                failed.update(self.commit_loads([load], isolate_failures=True))
+            return failed
+        return {}
+
+    def _insert(self, table: str, row_type: type[tuple], rows: list, *, select: str | None = None,
+                suffix: str = "") -> None:
+        if not rows:
+            return
+        self.con.register("_frame", frame(row_type, rows))
+        try:
+            cols = ", ".join(columns(row_type))
+            self.con.execute(f"INSERT INTO {table} {select or f'({cols}) SELECT {cols} FROM _frame'} {suffix}")
+        finally:
+            self.con.unregister("_frame")
+
+    def _write(self, loads: list[Load]) -> None:
+        """Insert the rows of these files (inside the caller's transaction)."""
+        models = _merge_models(loads)
+        # a results file names its model and nothing else about it: such rows only make sure the model
+        # exists (cheap), the others fill in what the model lacks
+        bare = [m for m in models if all(v is None for v in m[1:])]
+        self._insert("models", ModelRow, bare, select="(model_id, updated_at) SELECT f.model_id, now() FROM _frame f "
+                                                       "ANTI JOIN models m ON m.model_id = f.model_id")
+        self._insert("models", ModelRow, [m for m in models if any(v is not None for v in m[1:])],
+                     select=f"({', '.join(columns(ModelRow))}, updated_at) SELECT *, now() FROM _frame",
+                     suffix=f"ON CONFLICT (model_id) DO UPDATE SET {_MODEL_UPDATE}, updated_at = now()")
+        runs = frame(RunRow, [r for load in loads for r in load.runs])
+        benchmark_scores = frame(BenchmarkScoreRow, [r for load in loads for r in load.benchmark_scores])
+        self.con.register("_runs", runs)
+        self.con.register("_benchmark_scores", benchmark_scores)
+        try:
+            if runs.num_rows:
+                self.con.execute(f"INSERT INTO runs ({', '.join(columns(RunRow))}, ingested_at) "
+                                 "SELECT *, now() FROM _runs")
+            if benchmark_scores.num_rows:
+                cols = ", ".join(columns(BenchmarkScoreRow))
+                self.con.execute(f"INSERT INTO benchmark_scores ({cols}) SELECT {cols} FROM _benchmark_scores")
+            if runs.num_rows and not self._rebuild_all:  # else the full rebuild at publish makes runs_wide
+                leaderboard.append_runs(self.con, "(SELECT *, now() AS ingested_at FROM _runs)", "_benchmark_scores")
+        finally:
+            self.con.unregister("_runs")
+            self.con.unregister("_benchmark_scores")
+        self._insert("scores", RunScoreRow, [r for load in loads for r in load.scores])
+        self._insert("flags", ImportedFlagRow, [r for load in loads for r in load.flags],
+                     select="OR IGNORE SELECT flag_id, model_id, 'other', 'flagged on the Open LLM Leaderboard', "
+                            "'import', now(), 'open', NULL, NULL FROM _frame")
+        self._insert("ingested_files", IngestedFileRow, [r for load in loads for r in load.seen],
+                     select="SELECT *, now() FROM _frame")
+        self._touched.update(m.model_id for m in models)
+
+    def insert_frame(self, table: str, data: pa.Table, **computed: str) -> None:
+        """Bulk-insert prebuilt rows (benchmarks, fixtures): ``data``'s columns are named as ``table``'s;
+        ``computed`` gives further columns as SQL expressions (``ingested_at="now()"``). The leaderboard
+        tables are rebuilt from scratch when the session publishes."""
+        names = [*data.column_names, *computed]
+        self.con.register("_bulk", data)
+        try:
+            self.con.execute(f"INSERT INTO {table} ({', '.join(names)}) "
+                             f"SELECT {', '.join([*data.column_names, *computed.values()])} FROM _bulk")
+        finally:
+            self.con.unregister("_bulk")
+        self.changed = self._rebuild_all = True
+
+    # -- models ----------------------------------------------------------------------------------
+    def upsert_model(self, model_id: str, **fields) -> None:
+        """Create the model or fill in what it lacks; later non-empty values win."""
+        row = ModelRow(model_id, **fields)
+        self.con.execute(
+            f"INSERT INTO models ({', '.join(columns(ModelRow))}, updated_at) "
+            f"VALUES ({', '.join('?' * len(row))}, now()) "
+            f"ON CONFLICT (model_id) DO UPDATE SET {_MODEL_UPDATE}, updated_at = now()", list(row))
+        self._touched.add(model_id)
+
+    def model_exists(self, model: str) -> bool:
+        return self.con.execute("SELECT 1 FROM models WHERE model_id = ?", [model]).fetchone() is not None
+
+    def _touch_model(self, model: str) -> None:
+        """Have the session rebuild this model's leaderboard rows (its `flagged` column) and publish."""
+        self.upsert_model(model)
+        self.changed = True
+
+    # -- requests --------------------------------------------------------------------------------
+    def upsert_request(self, record: dict, *, origin: str = "worker", source_file: str | None = None) -> None:
+        """Store a request record (ours) in its own transaction: see ``apply_request``."""
+        with self.transaction():
+            self.apply_request(record, origin=origin, source_file=source_file)
+
+    def apply_request(self, record: dict, *, origin: str, source_file: str | None, raw: object = None) -> None:
+        """Store a request record inside the caller's transaction: its model, its current row, and the
+        events of its history not stored yet. A request seen for the first time whose weights copy another
+        model's (``copy_of``) flags its model, unless the writer flagged it so already and it is still open."""
+        self.upsert_model(**request_model(record)._asdict())
+        row = request_row(record, origin=origin, source_file=source_file, raw=raw)
+        first_time = self.con.execute("SELECT 1 FROM requests WHERE request_id = ?",
+                                      [row.request_id]).fetchone() is None
+        self.con.execute(_REQUEST_UPSERT, list(row))
+        self._store_events(row.request_id, request_events(record))
+        reason = copy_flag_reason(record)
+        if reason and first_time:
+            open_flag_once(self, row.model_id, COPY_FLAG_KIND, reason, COPY_FLAG_AUTHOR)
+
+    def _store_events(self, request_id: str, events: list[RequestEventRow]) -> None:
+        """Insert the events at positions not stored yet. A history only grows, so that is all a worker's
+        record ever needs; an imported request's history is kept in status order, and the positions its
+        newly seen status moved are updated in place. Nothing is deleted."""
+        stored = {seq: tuple(rest) for seq, *rest in self.con.execute(
+            "SELECT seq, status, changed_at, reason, origin FROM request_events WHERE request_id = ?",
+            [request_id]).fetchall()}
+        new = [list(e) for e in events if e.seq not in stored]
+        moved = [[*e[2:], request_id, e.seq] for e in events if e.seq in stored and stored[e.seq] != tuple(e[2:])]
+        if new:
+            self.con.executemany("INSERT INTO request_events VALUES (?, ?, ?, ?, ?, ?)", new)
+        if moved:
+            self.con.executemany("UPDATE request_events SET status = ?, changed_at = ?, reason = ?, origin = ? "
+                                 "WHERE request_id = ? AND seq = ?", moved)
+
+    def request_history(self, request_id: str) -> list[tuple[str, str | None]]:
+        """The stored (status, origin) of each event of a request, in order."""
+        return self.con.execute("SELECT status, origin FROM request_events WHERE request_id = ? ORDER BY seq",
+                                [request_id]).fetchall()
+
+    # -- flags -----------------------------------------------------------------------------------
+    def has_open_flag(self, model: str, kind: str, author: str) -> bool:
+        return self.con.execute("SELECT 1 FROM flags WHERE model_id = ? AND kind = ? AND author = ? AND status = 'open'",
+                                [model, kind, author]).fetchone() is not None
+
+    def insert_flag(self, model: str, kind: str, reason: str, author: str) -> str:
+        """Open a flag (checked by ``flag_rules.open_flag``); returns its id."""
+        flag_id = uuid.uuid4().hex[:16]
+        self.con.execute("INSERT INTO flags VALUES (?, ?, ?, ?, ?, now(), 'open', NULL, NULL)",
+                         [flag_id, model, kind, reason, author])
+        self._touch_model(model)
+        return flag_id
+
+    def flag_state(self, flag_id: str) -> tuple[str, str] | None:
+        """(status, model) of a flag; None when there is no such flag."""
+        return self.con.execute("SELECT status, model_id FROM flags WHERE flag_id = ?", [flag_id]).fetchone()
+
+    def add_flag_comment(self, flag_id: str, author: str, body: str) -> None:
+        self.con.execute("INSERT INTO flag_comments SELECT ?, coalesce(max(seq) + 1, 0), ?, ?, now() "
+                         "FROM flag_comments WHERE flag_id = ?", [flag_id, author, body, flag_id])
+        self.changed = True
+
+    def close_flag(self, flag_id: str, status: str, by: str) -> None:
+        self.con.execute("UPDATE flags SET status = ?, closed_by = ?, closed_at = now() WHERE flag_id = ?",
+                         [status, by, flag_id])
+        model = self.con.execute("SELECT model_id FROM flags WHERE flag_id = ?", [flag_id]).fetchone()[0]
+        self._touch_model(model)
+
+
+def _merge_models(loads: list[Load]) -> list[ModelRow]:
+    """One row per model; later non-empty values win (as ``upsert_model``)."""
+    merged: dict[str, ModelRow] = {}
+    for load in loads:
+        for m in load.models:
+            old = merged.get(m.model_id)
+            merged[m.model_id] = m if old is None else ModelRow(*(o if v is None else v for v, o in zip(m, old,
+                                                                                                       strict=True)))
+    return list(merged.values())
