@@ -38,6 +38,8 @@ def request_row(r: dict, *, origin: str, source_file: str | None, raw: object = 
         license=r.get("license") or None, fingerprint=json.dumps(fingerprint) if fingerprint else None,
         source=origin, source_file=source_file, log_tail=r.get("log_tail"), progress=r.get("progress"),
         progress_task=r.get("progress_task"), raw=json.dumps(r if raw is None else raw, default=str),
+        commit_position=r.get("commit_position"), commit_date=timestamp(r.get("commit_date")),
+        commit_title=r.get("commit_title") or None,
     )
 
 

@@ -104,6 +104,20 @@ class IngestedFileRow(NamedTuple):
     path: str
 
 
+class QuarantineRow(NamedTuple):
+    """``quarantine`` (less ``quarantined_at``): a row (or a whole file) an import could not load, and why."""
+
+    quarantine_id: str
+    kind: str  # contents | request | results
+    source_file: str
+    content_sha: str
+    row_number: int | None  # 1-based data row; None: the whole file
+    row_key: str | None
+    raw: str | None  # JSON text of the row; a whole file: its text when small
+    raw_file: str | None  # a whole file's kept copy under LLMBOARD_HOME
+    reason: str
+
+
 class RequestRow(NamedTuple):
     """``requests``: an evaluation request as it stands now."""
 
@@ -135,6 +149,9 @@ class RequestRow(NamedTuple):
     progress: float | None
     progress_task: str | None
     raw: str  # JSON
+    commit_position: int | None = None  # the revision in its model's history: 1 = first commit
+    commit_date: datetime | None = None
+    commit_title: str | None = None
 
 
 class RequestEventRow(NamedTuple):
@@ -159,6 +176,7 @@ class Load:
     benchmark_scores: list[BenchmarkScoreRow] = field(default_factory=list)
     flags: list[ImportedFlagRow] = field(default_factory=list)
     seen: list[IngestedFileRow] = field(default_factory=list)
+    quarantined: list[QuarantineRow] = field(default_factory=list)  # what of the file could not be loaded
 
 
 _ARROW_TYPES = {str: pa.string(), float: pa.float64(), bool: pa.bool_(), int: pa.int64(),

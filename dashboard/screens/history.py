@@ -32,14 +32,18 @@ if runs.height == 0:
     st.stop()
 keys = [(k, label) for k, label in queries.benchmark_columns(suite) if k in runs.columns]
 fig = go.Figure()
-hover = "%{customdata[0]} · %{x|%Y-%m-%d %H:%M}<br>%{fullData.name}: %{y:.2f}<extra></extra>"
+hover = ("%{customdata[0]} · %{customdata[2]}<br>evaluated %{customdata[1]}<br>"
+         "%{fullData.name}: %{y:.2f}<extra></extra>")
+details = runs.select("short_sha", pl.col("run_at").dt.strftime("%Y-%m-%d %H:%M"),
+                      pl.col("commit_title").fill_null("")).to_numpy()
 for key, label in [*keys, ("average", "Average")]:
     fig.add_trace(go.Scatter(
-        x=runs["finished_at"].to_list(), y=runs[key].to_list(), name=label, mode="lines+markers",
-        customdata=runs.select("short_sha").to_numpy(), hovertemplate=hover,
+        x=runs["label"].to_list(), y=runs[key].to_list(), name=label, mode="lines+markers",
+        customdata=details, hovertemplate=hover,
         line={"width": 4 if key == "average" else 2, "dash": "solid" if key == "average" else "dot"}))
-fig.update_layout(title=f"{model} · {precision}", xaxis_title="evaluated", yaxis_title="score (normalized)",
-                  hovermode="closest")
+fig.update_layout(title=f"{model} · {precision}: oldest commit on the left", xaxis_title="commit",
+                  yaxis_title="score (normalized)", hovermode="closest",
+                  xaxis={"type": "category", "categoryorder": "array", "categoryarray": runs["label"].to_list()})
 st.plotly_chart(fig, width="stretch")
 
 spread = (runs.group_by("sha").agg(pl.len().alias("runs"), (pl.col("average").max() - pl.col("average").min())
@@ -48,7 +52,8 @@ if spread.height:
     st.warning("Re-runs of the same commit: " + "; ".join(
         f"{s[:7]} ran {n}× (average spread {d:.2f} points)" for s, n, d in spread.iter_rows()))
 table = runs.join(spread.select("sha", "spread"), on="sha", how="left").select(
-    pl.col("short_sha").alias("Sha"), pl.col("finished_at").alias("Evaluated"),
+    pl.col("commit_position").alias("Commit #"), pl.col("short_sha").alias("Sha"),
+    pl.col("commit_title").alias("Commit"), pl.col("finished_at").alias("Evaluated"),
     pl.col("attempt").alias("Run of sha"), pl.col("runs_of_sha").alias("Runs of sha"),
     pl.col("spread").alias("Spread (avg)"), pl.col("average").alias("Average"),
     *[pl.col(k).alias(label) for k, label in keys], pl.col("origin").alias("Origin"))

@@ -1,4 +1,10 @@
-"""A model's runs in one precision over time: commit by commit, re-runs of a commit kept apart."""
+"""A model's runs in one precision, commit by commit in the order of the model's own history (oldest
+first), re-runs of a commit kept apart.
+
+A commit's place comes from its request (``commit_position``, recorded at submission from ``git log`` or
+the hub's commit list); commits without one (imported results) follow by commit date, then by when they
+were first submitted or evaluated.
+"""
 
 from __future__ import annotations
 
@@ -8,49 +14,60 @@ import polars as pl
 
 from warehouse.queries.precisions import LATEST_FIRST
 from warehouse.queries.snapshot import frame, quote
-from warehouse.queries.suites import benchmark_columns, default_suite
+from warehouse.queries.suites import benchmark_columns
+
+COMMIT_ORDER = "c.commit_position NULLS LAST, c.commit_date NULLS LAST, c.first_seen, r.sha"
 
 
-def run_history(home: Path, model: str, precision: str, suite: str | None = None) -> pl.DataFrame:
-    """Every run of a model in one precision, oldest first: one column per benchmark (normalized) and the
-    average, with the commit's first finish time and the run's attempt number within its sha."""
-    suite = suite or default_suite(home)
-    keys = "".join(f", {quote(k)}" for k, _ in benchmark_columns(suite or ""))
-    return frame(home, f"""
-        SELECT run_id, sha, left(sha, 7) AS short_sha, run_at AS finished_at, average, request_id, origin,
-               row_number() OVER (PARTITION BY sha ORDER BY run_at, run_id) AS attempt,
-               count(*) OVER (PARTITION BY sha) AS runs_of_sha {keys}
-        FROM runs_wide
-        WHERE model_id = ? AND precision = ? AND suite = ?
-        ORDER BY run_at, run_id""", [model, precision, suite])
+def _history_sql(keys: list[str]) -> str:
+    scores = "".join(f", r.{quote(k)}" for k in keys)
+    return f"""
+        WITH r AS (
+            SELECT w.*, q.submitted_time, q.commit_position, q.commit_date, q.commit_title
+            FROM (SELECT * FROM runs_wide WHERE model_id = ? AND precision = ? AND suite = ?) w
+            LEFT JOIN (SELECT request_id, submitted_time, commit_position, commit_date, commit_title
+                       FROM requests) q USING (request_id)
+        ), c AS (
+            SELECT sha, max(commit_position) AS commit_position, max(commit_date) AS commit_date,
+                   max(commit_title) AS commit_title, min(coalesce(submitted_time, run_at)) AS first_seen
+            FROM r GROUP BY sha
+        )
+        SELECT r.run_id, r.sha, left(r.sha, 7) AS short_sha, c.commit_position, c.commit_date, c.commit_title,
+               dense_rank() OVER (ORDER BY {COMMIT_ORDER}) AS commit_order,
+               row_number() OVER (PARTITION BY r.sha ORDER BY r.run_at, r.run_id) AS rerun,
+               count(*) OVER (PARTITION BY r.sha) AS runs_of_sha,
+               r.submitted_time, r.finished_at, r.run_at, r.request_id, r.origin, r.average {scores}
+        FROM r JOIN c USING (sha)
+        ORDER BY {COMMIT_ORDER}, rerun"""
+
+
+def _suite_of_latest(home: Path, model: str, precision: str) -> str | None:
+    found = frame(home, "SELECT suite FROM runs_wide WHERE model_id = ? AND precision = ? "
+                        f"ORDER BY {LATEST_FIRST} LIMIT 1", [model, precision])
+    return found["suite"][0] if found.height else None
 
 
 def sha_history(home: Path, model: str, precision: str, suite: str | None = None) -> pl.DataFrame:
-    """Every run of one model in one precision, commit by commit: each benchmark and the average.
-
-    Commits come in the order they were first submitted (or, without a request, first evaluated);
-    re-runs of one sha stay separate rows (`rerun` 1, 2, ...), oldest first. `suite` defaults to the
-    suite of the model's latest run in that precision. Reads ``runs_wide`` (ordered by model).
-    """
+    """Every run of one model in one precision, commit by commit (oldest commit first): the commit's
+    position, date and title, each benchmark and the average; re-runs of one sha are separate rows
+    (`rerun` 1, 2, ..., oldest first). `suite` defaults to the suite of the model's latest run in that
+    precision. Reads ``runs_wide`` (ordered by model)."""
+    suite = suite or _suite_of_latest(home, model, precision)
     if suite is None:
-        found = frame(home, "SELECT suite FROM runs_wide WHERE model_id = ? AND precision = ? "
-                            f"ORDER BY {LATEST_FIRST} LIMIT 1", [model, precision])
-        if not found.height:
-            return pl.DataFrame()
-        suite = found["suite"][0]
+        return pl.DataFrame()
     keys = [k for k, _ in benchmark_columns(suite)]
-    scores = "".join(f", r.{quote(k)}" for k in keys)
-    sql = f"""
-        WITH r AS (
-            SELECT r.*, q.submitted_time
-            FROM (SELECT * FROM runs_wide WHERE model_id = ? AND precision = ? AND suite = ?) r
-            LEFT JOIN (SELECT request_id, submitted_time FROM requests) q USING (request_id)
-        )
-        SELECT r.sha, left(r.sha, 7) AS short_sha,
-               row_number() OVER (PARTITION BY r.sha ORDER BY r.run_at, r.run_id) AS rerun,
-               r.run_id, r.submitted_time, r.finished_at, r.average {scores},
-               min(coalesce(r.submitted_time, r.run_at)) OVER (PARTITION BY r.sha) AS sha_first_seen
-        FROM r
-        ORDER BY sha_first_seen, r.sha, rerun
-    """
-    return frame(home, sql, [model, precision, suite])
+    return frame(home, _history_sql(keys), [model, precision, suite])
+
+
+def run_history(home: Path, model: str, precision: str, suite: str | None = None) -> pl.DataFrame:
+    """``sha_history`` as the History page charts it: each run with a label (short sha and commit
+    title, "run k of n" for re-runs), the evaluation time, and ``attempt`` / ``runs_of_sha``."""
+    history = sha_history(home, model, precision, suite)
+    if not history.height:
+        return history
+    title = pl.col("commit_title").fill_null("")
+    label = (pl.col("short_sha") + pl.when(title != "").then(" · " + title.str.slice(0, 40)).otherwise(pl.lit(""))
+             + pl.when(pl.col("runs_of_sha") > 1)
+             .then(pl.format(" (run {} of {})", pl.col("rerun"), pl.col("runs_of_sha"))).otherwise(pl.lit("")))
+    return history.with_columns(label=label, attempt=pl.col("rerun"),
+                                finished_at=pl.col("run_at"))
