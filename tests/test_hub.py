@@ -7,8 +7,7 @@ import hashlib
 import json
 import socket
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -18,6 +17,7 @@ from evaluator.checks import SubmissionError
 from evaluator.queue import connect, evaluation_queue
 from evaluator.requests import RequestStatus
 from evaluator.submit import Submission, submit
+from tests.fake_hub import QuietHandler, point_hub, serving
 
 FILES = ("config.json", "README.md", "tokenizer_config.json", "tokenizer.json", "model.safetensors")
 LFS = ("model.safetensors",)
@@ -46,19 +46,11 @@ class FakeHub(ThreadingHTTPServer):
                 "siblings": siblings, "cardData": {"license": self.license}, "tags": ["llama"]}
 
 
-class HubHandler(BaseHTTPRequestHandler):
+class HubHandler(QuietHandler):
     server: FakeHub
 
-    def log_message(self, *args) -> None:
-        pass
-
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        super()._send(status, body, headers)
         self.server.served.append((urlsplit(self.path).path, len(body)))
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
@@ -92,12 +84,7 @@ def hub_endpoint(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
 
-    def point(url: str) -> None:
-        monkeypatch.setenv("HF_ENDPOINT", url)
-        monkeypatch.setattr(constants, "ENDPOINT", url)
-        monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", url + "/{repo_id}/resolve/{revision}/{filename}")
-
-    return point
+    return lambda url: point_hub(monkeypatch, url)
 
 
 @pytest.fixture
@@ -105,13 +92,9 @@ def fake_hub(tiny_repo, hub_endpoint):
     repo, shas = tiny_repo
     files = {name: subprocess.run(["git", "-C", str(repo), "show", f"{shas[-1]}:{name}"], capture_output=True,
                                   check=True).stdout for name in FILES}
-    server = FakeHub("org/model", "f" * 40, files, "apache-2.0")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    hub_endpoint(server.url)
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(FakeHub("org/model", "f" * 40, files, "apache-2.0")) as server:
+        hub_endpoint(server.url)
+        yield server
 
 
 def closed_port() -> int:

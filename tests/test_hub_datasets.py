@@ -9,8 +9,7 @@ import hashlib
 import io
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -19,6 +18,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.fake_hub import QuietHandler, point_hub, serving
 from warehouse.hub_datasets import DATASETS, HubDatasetError, dataset_for, fetch
 from warehouse.ingest import Writer
 
@@ -86,20 +86,8 @@ class FakeHub(ThreadingHTTPServer):
         return [f for m, _, f, s in self.resolved if m == method and s == status]
 
 
-class HubHandler(BaseHTTPRequestHandler):
+class HubHandler(QuietHandler):
     server: FakeHub
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
 
     def _json(self, value, headers: dict[str, str] | None = None) -> None:
         self._send(200, json.dumps(value).encode(), {"Content-Type": "application/json", **(headers or {})})
@@ -176,23 +164,14 @@ def hub_endpoint(monkeypatch, tmp_path):
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-default-cache"))
 
-    def point(url: str) -> None:
-        monkeypatch.setenv("HF_ENDPOINT", url)
-        monkeypatch.setattr(constants, "ENDPOINT", url)
-        monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", url + "/{repo_id}/resolve/{revision}/{filename}")
-
-    return point
+    return lambda url: point_hub(monkeypatch, url)
 
 
 @pytest.fixture
 def hub(hub_endpoint):
-    server = FakeHub(leaderboard_datasets())
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    hub_endpoint(server.url)
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(FakeHub(leaderboard_datasets())) as server:
+        hub_endpoint(server.url)
+        yield server
 
 
 def closed_port() -> int:
