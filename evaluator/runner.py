@@ -251,15 +251,35 @@ def environment() -> dict:
     return {"python": platform.python_version(), "platform": platform.platform(), "packages": versions}
 
 
+class BundleNotWritten(OSError):
+    """The results folder took no bundle (full, read-only, gone): an infrastructure failure."""
+
+
 def write_bundle(results: dict, req: Request, run: dict, log_path: Path, results_dir: Path) -> Path:
-    """Write the result bundle into a temporary folder, then rename it into place (atomic)."""
-    samples = results.pop("samples", None) or {}
+    """Write the result bundle into a temporary folder, then rename it into place (atomic). When the folder
+    cannot take it, nothing is left there (no half-written bundle) and BundleNotWritten says why."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     parent = results_dir / req.request_id
-    parent.mkdir(parents=True, exist_ok=True)
-    final = parent / f"{stamp}-attempt{req.attempts}"
     tmp = parent / f".tmp-{stamp}-{os.getpid()}"
-    tmp.mkdir()
+    made_parent = not parent.exists()
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+        final = parent / f"{stamp}-attempt{req.attempts}"
+        _write_bundle_files(tmp, results, req, run, log_path)
+        os.replace(tmp, final)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if made_parent:
+            with contextlib.suppress(OSError):
+                parent.rmdir()
+        raise BundleNotWritten(exc.errno, f"the result bundle could not be written to {results_dir} "
+                                          f"({exc.strerror or exc}): free space or make the folder writable") from exc
+    return final
+
+
+def _write_bundle_files(tmp: Path, results: dict, req: Request, run: dict, log_path: Path) -> None:
+    samples = results.pop("samples", None) or {}
     results.setdefault("model_sha", req.sha)
     (tmp / "results.json").write_text(json.dumps(results, indent=1, default=str))
     for task, rows in samples.items():
@@ -271,8 +291,6 @@ def write_bundle(results: dict, req: Request, run: dict, log_path: Path, results
     (tmp / "env.json").write_text(json.dumps(environment(), indent=2))
     if log_path.exists():
         shutil.copyfile(log_path, tmp / "run.log")
-    os.replace(tmp, final)
-    return final
 
 
 def base_source(req: Request, cfg: Config):

@@ -1,4 +1,5 @@
-"""A worker killed mid-run (worker and work-horse, SIGKILL): its request is retried, then finishes."""
+"""A worker killed mid-run (worker and work-horse, SIGKILL): its request is retried, then finishes, and
+exactly one run is stored."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ import pytest
 from evaluator.recovery import LOST_REASON, sweep_lost
 from evaluator.requests import RequestStatus, RequestStore
 from evaluator.submit import Submission, submit
+from llmboard.ingestd import serve
 from llmboard.processes import alive, descendants, stop_tree
 from tests.conftest import REPO, wait_for
+from warehouse import queries
 
 pytestmark = pytest.mark.slow
 
@@ -70,6 +73,14 @@ def test_killed_worker_is_retried_within_two_minutes_and_finishes(cfg, redis_con
     assert LOST_REASON in done.history[2]["reason"]
     assert "survivor" in done.history[3]["reason"]
     assert json.loads((cfg.requests_dir / f"{req.request_id}.json").read_text())["status"] == "FINISHED"
+    # Exactly one run is stored: the killed attempt left no bundle, the ingest writer loaded the retry's once.
+    bundles = [p.parent for p in cfg.results_dir.glob(f"{req.request_id}/*/results.json")]
+    assert [b.name.endswith("-attempt2") for b in bundles] == [True]
+    serve(cfg, redis_conn, burst=True)
+    serve(cfg, redis_conn, burst=True)  # a second start of the writer (it loads what it has not seen) adds nothing
+    runs = queries.model_runs(cfg.home, "demo/killed")
+    assert list(runs["request_id"]) == [req.request_id]
+    assert list(queries.request_history(cfg.home, req.request_id)["status"]) == [h["status"] for h in done.history]
 
 
 def test_lost_worker_after_the_last_retry_fails_with_the_reason(cfg, redis_conn, tiny_repo, monkeypatch):
