@@ -11,6 +11,8 @@ import polars as pl
 SCHEMA = {
     "run_id": pl.String, "task": pl.String, "doc_id": pl.Int64, "doc_hash": pl.String, "filter": pl.String,
     "prompt": pl.String, "target": pl.String, "response": pl.String, "correct": pl.Boolean, "metrics": pl.String,
+    # for statistics: each choice's log-likelihood (multiple choice), an IFEval prompt's instruction results
+    "choice_loglik": pl.List(pl.Float64), "instructions": pl.List(pl.Boolean),
 }
 NON_METRIC_KEYS = {
     "doc_id", "doc", "target", "arguments", "resps", "filtered_resps", "filter", "metrics", "doc_hash",
@@ -47,6 +49,24 @@ def _response(sample: dict) -> str:
     return "" if filtered is None else str(filtered)
 
 
+def choice_loglik(sample: dict) -> list[float] | None:
+    """A multiple-choice item's log-likelihood of each choice (lm-eval's filtered_resps: [loglik, greedy])."""
+    filtered = sample.get("filtered_resps")
+    if not isinstance(filtered, list) or len(filtered) < 2 or not all(isinstance(f, list | tuple) and f
+                                                                       for f in filtered):
+        return None
+    try:
+        return [float(f[0]) for f in filtered]
+    except (TypeError, ValueError):
+        return None
+
+
+def instructions(sample: dict) -> list[bool] | None:
+    """IFEval: whether each instruction of the prompt was followed (strict)."""
+    found = sample.get("inst_level_strict_acc")
+    return [bool(x) for x in found] if isinstance(found, list) else None
+
+
 def sample_rows(run_id: str, task: str, lines) -> list[dict]:
     rows = []
     for line in lines:
@@ -59,7 +79,7 @@ def sample_rows(run_id: str, task: str, lines) -> list[dict]:
             "run_id": run_id, "task": task, "doc_id": int(s.get("doc_id", -1)), "doc_hash": s.get("doc_hash"),
             "filter": s.get("filter"), "prompt": _prompt(s.get("arguments")), "target": str(s.get("target", "")),
             "response": _response(s), "correct": bool(metrics[main]) if main else None,
-            "metrics": json.dumps(metrics),
+            "metrics": json.dumps(metrics), "choice_loglik": choice_loglik(s), "instructions": instructions(s),
         })
     return rows
 

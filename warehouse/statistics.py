@@ -99,26 +99,53 @@ class Paired:
         return self.ci_low > 0 or self.ci_high < 0
 
 
-def paired_bootstrap(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]], rule: Rule, *,
-                     n_boot: int = N_BOOT, seed: int = SEED) -> Paired:
-    """rule(b) - rule(a) on items both runs answered (each task's arrays aligned item by item), with a
-    95% interval from resampling the same items for both runs."""
+@dataclass(frozen=True)
+class PairedDraws:
+    """Two runs' task means on their paired items, and the same means over ``n_boot`` resamplings that
+    pick the same items for both runs: computed once, then any rule on any subset of tasks."""
+
+    counts: dict[str, int]
+    point_a: dict[str, float]
+    point_b: dict[str, float]
+    draws_a: dict[str, np.ndarray]
+    draws_b: dict[str, np.ndarray]
+
+    def difference(self, rule: Rule, tasks: Sequence[str] | None = None) -> Paired:
+        """rule(b) - rule(a) on ``tasks`` (all by default), with its 95% percentile interval."""
+        keep = [t for t in (tasks if tasks is not None else self.counts) if t in self.counts]
+        if not keep:
+            return Paired(0, float("nan"), float("nan"), float("nan"))
+        counts = {t: self.counts[t] for t in keep}
+        diff = float(rule({t: self.point_b[t] for t in keep}, counts) - rule({t: self.point_a[t] for t in keep}, counts))
+        draws = (np.asarray(rule({t: self.draws_b[t] for t in keep}, counts))
+                 - np.asarray(rule({t: self.draws_a[t] for t in keep}, counts)))
+        low, high = np.percentile(draws, [2.5, 97.5])
+        return Paired(sum(counts.values()), diff, float(low), float(high))
+
+
+def paired_draws(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]], *, n_boot: int = N_BOOT,
+                 seed: int = SEED) -> PairedDraws:
+    """Resample items within each task (tasks in sorted order), the same picks for both runs."""
     tasks = sorted(t for t in a if t in b and len(a[t]))
     xa = {t: np.asarray(a[t], dtype=float) for t in tasks}
     xb = {t: np.asarray(b[t], dtype=float) for t in tasks}
     for t in tasks:
         if xa[t].shape != xb[t].shape:
             raise ValueError(f"task {t}: {xa[t].size} items in one run, {xb[t].size} in the other; pair them first")
-    counts = {t: xa[t].size for t in tasks}
-    diff = float(rule({t: xb[t].mean() for t in tasks}, counts) - rule({t: xa[t].mean() for t in tasks}, counts))
     rng = np.random.default_rng(seed)
-    mean_a, mean_b = {}, {}
+    draws_a, draws_b = {}, {}
     for t in tasks:
-        picks = rng.integers(0, counts[t], size=(n_boot, counts[t]))
-        mean_a[t], mean_b[t] = xa[t][picks].mean(axis=1), xb[t][picks].mean(axis=1)
-    draws = np.asarray(rule(mean_b, counts)) - np.asarray(rule(mean_a, counts))
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return Paired(sum(counts.values()), diff, float(low), float(high))
+        picks = rng.integers(0, xa[t].size, size=(n_boot, xa[t].size))
+        draws_a[t], draws_b[t] = xa[t][picks].mean(axis=1), xb[t][picks].mean(axis=1)
+    return PairedDraws({t: xa[t].size for t in tasks}, {t: float(xa[t].mean()) for t in tasks},
+                       {t: float(xb[t].mean()) for t in tasks}, draws_a, draws_b)
+
+
+def paired_bootstrap(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]], rule: Rule, *,
+                     n_boot: int = N_BOOT, seed: int = SEED) -> Paired:
+    """rule(b) - rule(a) on items both runs answered (each task's arrays aligned item by item), with a
+    95% interval from resampling the same items for both runs."""
+    return paired_draws(a, b, n_boot=n_boot, seed=seed).difference(rule)
 
 
 def flip_rate(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> float:
@@ -177,15 +204,22 @@ def benchmark_rule(benchmark: Benchmark) -> Rule:
     return rule
 
 
+def _under(key: str, values: Mapping[str, object]) -> dict:
+    """The entries keyed "<key>/<task>", keyed by task."""
+    return {t.split("/", 1)[1]: v for t, v in values.items() if t.split("/", 1)[0] == key}
+
+
+def prefixed_rule(benchmark: Benchmark) -> Rule:
+    """The benchmark's rule on task keys "<benchmark key>/<task>" (others ignored)."""
+    one = benchmark_rule(benchmark)
+    return lambda means, counts: one(_under(benchmark.key, means), _under(benchmark.key, counts))
+
+
 def average_rule(benchmarks: Sequence[Benchmark]) -> Rule:
-    """The plain mean of the benchmarks' scores; task keys are "<benchmark key>/<task>"."""
-    rules = {b.key: benchmark_rule(b) for b in benchmarks}
+    """The plain mean of the benchmarks' scores (those with items); task keys are "<benchmark key>/<task>"."""
+    rules = {b.key: prefixed_rule(b) for b in benchmarks}
 
     def rule(means, counts):
-        scores = []
-        for key, one in rules.items():
-            mine = {t.split("/", 1)[1]: m for t, m in means.items() if t.split("/", 1)[0] == key}
-            if mine:
-                scores.append(one(mine, {t.split("/", 1)[1]: n for t, n in counts.items() if t.split("/", 1)[0] == key}))
+        scores = [one(means, counts) for key, one in rules.items() if _under(key, means)]
         return sum(scores) / len(scores)
     return rule

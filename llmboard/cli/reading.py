@@ -104,4 +104,32 @@ def samples(run_id: str, task: str | None, correct: bool | None, text: str | Non
                 as_json, ["task", "doc_id", "correct", "target", "response"])
 
 
-COMMANDS = (rankings, history, quantization, model, samples)
+@click.command()
+@click.argument("run_a")
+@click.argument("run_b")
+@click.option("--json", "as_json", is_flag=True)
+def compare(run_a: str, run_b: str, as_json: bool) -> None:
+    """RUN_B against RUN_A (the reference) on the items both answered: each benchmark's difference with a
+    95% paired-bootstrap interval, flips, top-choice agreement and KL divergence, and a verdict."""
+    from warehouse.queries.compare import CompareError, compare_runs
+
+    try:
+        result = compare_runs(config().home, run_a, run_b)
+    except CompareError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result, indent=1))
+        return
+
+    def share(x: float | None) -> str:
+        return "-" if x is None else f"{100 * x:.1f}%"
+
+    click.echo(f"{result['model_b']} {result['precision_b']} against {result['model_a']} {result['precision_a']}: "
+               f"{result['n_paired']} paired items, {share(result['flip_rate'])} flipped, "
+               f"top choice agrees {share(result['agreement'])}")
+    for row in [*result["benchmarks"], {"display": "Average", **result["average"]}]:
+        click.echo(f"  {row['display']:12} {row['diff']:+7.2f}  [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]  "
+                   f"{row['verdict']}")
+
+
+COMMANDS = (rankings, history, quantization, model, samples, compare)

@@ -1,0 +1,138 @@
+"""Two runs compared item by item: which differences are real and which are noise.
+
+Items are paired by task and document (its hash where the harness gave one, else its id). For each
+benchmark of the runs' suite and for the average: the difference in normalized points (B minus A) with a
+95% paired-bootstrap interval (``warehouse.statistics``); the share of items whose correctness flips;
+for multiple-choice items, how often the top choice agrees and the mean KL divergence of B's choice
+distribution from A's. IFEval's instruction-level accuracy is taken per prompt (its share of
+instructions followed), so prompts are the resampled items.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import polars as pl
+
+from core.benchmarks import Benchmark
+from core.suites import suite as suite_by_name
+from warehouse.queries.snapshot import frame
+from warehouse.statistics import N_BOOT, SEED, average_rule, choice_agreement, paired_draws, prefixed_rule
+
+COLUMNS = ["task", "doc_id", "doc_hash", "filter", "correct", "metrics", "choice_loglik", "instructions"]
+
+
+class CompareError(ValueError):
+    """The runs cannot be compared; the message says why and what would do."""
+
+
+class Side(NamedTuple):
+    run_id: str
+    suite: str
+    model_id: str
+    precision: str
+    sha: str | None
+    samples: pl.DataFrame
+
+
+def _side(home: Path, run_id: str) -> Side:
+    found = frame(home, "SELECT run_id, suite, model_id, precision, sha, samples_file FROM runs WHERE run_id = ?",
+                  [run_id])
+    if not found.height:
+        raise CompareError(f"run {run_id!r}: no such run (`llmboard model MODEL` lists a model's runs)")
+    row = found.row(0, named=True)
+    path = row["samples_file"]
+    if not path or not Path(path).exists():
+        raise CompareError(f"run {run_id}: no per-sample details (imported results carry none); compare two "
+                           "runs evaluated here")
+    have = pl.read_parquet_schema(path)
+    samples = pl.read_parquet(path, columns=[c for c in COLUMNS if c in have])
+    for missing in (c for c in COLUMNS if c not in have):  # files written before a column existed
+        samples = samples.with_columns(pl.lit(None).alias(missing))
+    first_filter = samples.group_by("task").agg(pl.col("filter").first().alias("keep"))
+    samples = (samples.join(first_filter, on="task").filter(pl.col("filter").eq_missing(pl.col("keep")))
+               .with_columns(key=pl.coalesce(pl.col("doc_hash"), pl.col("doc_id").cast(pl.String)))
+               .unique(["task", "key"], keep="first", maintain_order=True))
+    return Side(row["run_id"], row["suite"], row["model_id"], row["precision"], row["sha"], samples)
+
+
+def _tasks_of(benchmark: Benchmark, tasks: list[str]) -> list[str]:
+    if benchmark.subtasks:
+        return [t for t in tasks if t in benchmark.subtasks]
+    return [t for t in tasks if t == benchmark.task or t.startswith(benchmark.task + "_")]
+
+
+def _metric(values: pl.Series, name: str) -> np.ndarray:
+    return np.asarray([float(json.loads(m).get(name, np.nan)) if m else np.nan for m in values], dtype=float)
+
+
+def _items(benchmark: Benchmark, paired: pl.DataFrame, tasks: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The benchmark's item scores in runs A and B, keyed by task (IFEval: by metric), aligned by item."""
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for task in tasks:
+        rows = paired.filter(pl.col("task") == task)
+        if benchmark.rule == "mean_of_metrics":  # IFEval: prompt level, and instruction level per prompt
+            a = _metric(rows["metrics"], benchmark.metrics[0]), _metric(rows["metrics_b"], benchmark.metrics[0])
+            share = [np.asarray([np.mean(x) if x else np.nan for x in rows[c].to_list()], dtype=float)
+                     for c in ("instructions", "instructions_b")]
+            pairs = {benchmark.metrics[0]: a, benchmark.metrics[-1]: (share[0], share[1])}
+        else:
+            pairs = {task: (_metric(rows["metrics"], benchmark.metrics[0]),
+                            _metric(rows["metrics_b"], benchmark.metrics[0]))}
+        for key, (a, b) in pairs.items():
+            ok = ~(np.isnan(a) | np.isnan(b))
+            if ok.any():
+                out[key] = (a[ok], b[ok])
+    return out
+
+
+def _flips_and_choices(rows: pl.DataFrame) -> dict:
+    both = rows.filter(pl.col("correct").is_not_null() & pl.col("correct_b").is_not_null())
+    flip = float((both["correct"] != both["correct_b"]).mean()) if both.height else None
+    mc = rows.filter(pl.col("choice_loglik").is_not_null() & pl.col("choice_loglik_b").is_not_null())
+    agreement, kl = choice_agreement(mc["choice_loglik"].to_list(), mc["choice_loglik_b"].to_list()) \
+        if mc.height else (float("nan"), float("nan"))
+    return {"flip_rate": flip, "agreement": None if np.isnan(agreement) else agreement,
+            "kl_divergence": None if np.isnan(kl) else kl}
+
+
+def verdict(diff: float, low: float, high: float) -> str:
+    if np.isnan(diff):
+        return "no paired items"
+    if low <= 0 <= high:
+        return "no detectable difference"
+    return f"{'better' if diff > 0 else 'worse'} by {abs(diff):.1f} ± {(high - low) / 2:.1f} points"
+
+
+def _difference(paired) -> dict:
+    return {"diff": paired.diff, "ci_low": paired.ci_low, "ci_high": paired.ci_high,
+            "verdict": verdict(paired.diff, paired.ci_low, paired.ci_high)}
+
+
+def compare_runs(home: Path, run_a: str, run_b: str, *, n_boot: int = N_BOOT, seed: int = SEED) -> dict:
+    """Run B against run A (the reference) on the items both answered; see the module's docstring."""
+    a, b = _side(home, run_a), _side(home, run_b)
+    if a.suite != b.suite:
+        raise CompareError(f"run {run_a} is on the {a.suite} suite and run {run_b} on {b.suite}: compare runs of "
+                           "one suite")
+    paired = a.samples.join(b.samples, on=["task", "key"], suffix="_b")
+    benchmarks = suite_by_name(a.suite).benchmarks
+    tasks = paired["task"].unique().sort().to_list()
+    items = {bench.key: _items(bench, paired, _tasks_of(bench, tasks)) for bench in benchmarks}
+    flat_a = {f"{k}/{t}": v[0] for k, per in items.items() for t, v in per.items()}
+    flat_b = {f"{k}/{t}": v[1] for k, per in items.items() for t, v in per.items()}
+    draws = paired_draws(flat_a, flat_b, n_boot=n_boot, seed=seed)
+    rows = []
+    for bench in benchmarks:
+        mine = [f"{bench.key}/{t}" for t in items[bench.key]]
+        own = paired.filter(pl.col("task").is_in(_tasks_of(bench, tasks)))
+        rows.append({"benchmark": bench.key, "display": bench.display, "n_paired": own.height,
+                     **_difference(draws.difference(prefixed_rule(bench), mine)), **_flips_and_choices(own)})
+    average = _difference(draws.difference(average_rule(benchmarks)))
+    return {"run_a": a.run_id, "run_b": b.run_id, "model_a": a.model_id, "model_b": b.model_id,
+            "precision_a": a.precision, "precision_b": b.precision, "suite": a.suite,
+            "n_paired": paired.height, **_flips_and_choices(paired), "average": average,
+            "benchmarks": rows, "verdict": average["verdict"]}
