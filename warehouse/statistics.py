@@ -160,21 +160,32 @@ def _softmax(loglik: np.ndarray) -> np.ndarray:
     return p / p.sum(axis=-1, keepdims=True)
 
 
-def choice_agreement(ref: Sequence[Sequence[float]], var: Sequence[Sequence[float]]) -> tuple[float, float]:
-    """For multiple-choice items (each a list of per-choice log-likelihoods, paired item by item): the
-    share whose top choice is the same, and the mean KL divergence KL(ref ‖ var) of the choice
-    distributions (softmax over the log-likelihoods), in nats."""
-    agree, kl = [], []
-    for r, v in zip(ref, var, strict=True):
-        r, v = np.asarray(r, dtype=float), np.asarray(v, dtype=float)
-        if r.shape != v.shape or r.size < 2:
-            continue
+def choice_items(ref: Sequence[Sequence[float] | None], var: Sequence[Sequence[float] | None]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Per paired multiple-choice item (each a list of per-choice log-likelihoods): whether the top
+    choice is the same (1/0), and KL(ref ‖ var) of the choice distributions (softmax over the
+    log-likelihoods) in nats; NaN where an item is no multiple-choice item in both runs."""
+    n = len(ref)
+    agree, kl = np.full(n, np.nan), np.full(n, np.nan)
+    sizes = np.asarray([len(r) if r is not None and v is not None and len(r) == len(v) else 0
+                        for r, v in zip(ref, var, strict=True)])
+    for k in np.unique(sizes[sizes >= 2]):  # one matrix per number of choices
+        rows = np.flatnonzero(sizes == k)
+        r = np.asarray([ref[i] for i in rows], dtype=float)
+        v = np.asarray([var[i] for i in rows], dtype=float)
         p, q = _softmax(r), _softmax(v)
-        agree.append(int(np.argmax(r) == np.argmax(v)))
-        kl.append(float(np.sum(p * (np.log(p + 1e-300) - np.log(q + 1e-300)))))
-    if not agree:
-        return float("nan"), float("nan")
-    return float(np.mean(agree)), float(np.mean(kl))
+        agree[rows] = (r.argmax(axis=1) == v.argmax(axis=1)).astype(float)
+        kl[rows] = np.sum(p * (np.log(p + 1e-300) - np.log(q + 1e-300)), axis=1)
+    return agree, kl
+
+
+def choice_agreement(ref: Sequence[Sequence[float] | None], var: Sequence[Sequence[float] | None]
+                     ) -> tuple[float, float]:
+    """The share of paired multiple-choice items whose top choice is the same, and their mean
+    KL(ref ‖ var); NaN where there is none (see ``choice_items``)."""
+    agree, kl = choice_items(ref, var)
+    mc = ~np.isnan(agree)
+    return (float(agree[mc].mean()), float(kl[mc].mean())) if mc.any() else (float("nan"), float("nan"))
 
 
 def rank_intervals(low: Sequence[float | None], high: Sequence[float | None]) -> tuple[np.ndarray, np.ndarray]:

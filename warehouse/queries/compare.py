@@ -10,7 +10,6 @@ instructions followed), so prompts are the resampled items.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,7 +19,7 @@ import polars as pl
 from core.benchmarks import Benchmark
 from core.suites import suite as suite_by_name
 from warehouse.queries.snapshot import frame
-from warehouse.statistics import N_BOOT, SEED, average_rule, choice_agreement, paired_draws, prefixed_rule
+from warehouse.statistics import N_BOOT, SEED, average_rule, choice_items, paired_draws, prefixed_rule
 
 COLUMNS = ["task", "doc_id", "doc_hash", "filter", "correct", "metrics", "choice_loglik", "instructions"]
 
@@ -66,7 +65,9 @@ def _tasks_of(benchmark: Benchmark, tasks: list[str]) -> list[str]:
 
 
 def _metric(values: pl.Series, name: str) -> np.ndarray:
-    return np.asarray([float(json.loads(m).get(name, np.nan)) if m else np.nan for m in values], dtype=float)
+    """One metric of each item, from the samples' JSON ``metrics`` (NaN where absent)."""
+    found = values.str.json_path_match(f"$.{name}")
+    return found.cast(pl.Float64, strict=False).fill_null(np.nan).to_numpy().astype(float)
 
 
 def _items(benchmark: Benchmark, paired: pl.DataFrame, tasks: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -89,14 +90,18 @@ def _items(benchmark: Benchmark, paired: pl.DataFrame, tasks: list[str]) -> dict
     return out
 
 
+def _with_item_agreement(paired: pl.DataFrame) -> pl.DataFrame:
+    """Each paired item's flip (correctness differs), top-choice agreement and KL divergence, computed once."""
+    agree, kl = choice_items(paired["choice_loglik"].to_list(), paired["choice_loglik_b"].to_list())
+    return paired.with_columns(
+        flip=pl.when(pl.col("correct").is_not_null() & pl.col("correct_b").is_not_null())
+        .then(pl.col("correct") != pl.col("correct_b")),
+        agree=pl.Series(agree).fill_nan(None), kl=pl.Series(kl).fill_nan(None))
+
+
 def _flips_and_choices(rows: pl.DataFrame) -> dict:
-    both = rows.filter(pl.col("correct").is_not_null() & pl.col("correct_b").is_not_null())
-    flip = float((both["correct"] != both["correct_b"]).mean()) if both.height else None
-    mc = rows.filter(pl.col("choice_loglik").is_not_null() & pl.col("choice_loglik_b").is_not_null())
-    agreement, kl = choice_agreement(mc["choice_loglik"].to_list(), mc["choice_loglik_b"].to_list()) \
-        if mc.height else (float("nan"), float("nan"))
-    return {"flip_rate": flip, "agreement": None if np.isnan(agreement) else agreement,
-            "kl_divergence": None if np.isnan(kl) else kl}
+    means = rows.select(pl.col("flip").cast(pl.Float64).mean(), pl.col("agree").mean(), pl.col("kl").mean()).row(0)
+    return {"flip_rate": means[0], "agreement": means[1], "kl_divergence": means[2]}
 
 
 def verdict(diff: float, low: float, high: float) -> str:
@@ -118,7 +123,7 @@ def compare_runs(home: Path, run_a: str, run_b: str, *, n_boot: int = N_BOOT, se
     if a.suite != b.suite:
         raise CompareError(f"run {run_a} is on the {a.suite} suite and run {run_b} on {b.suite}: compare runs of "
                            "one suite")
-    paired = a.samples.join(b.samples, on=["task", "key"], suffix="_b")
+    paired = _with_item_agreement(a.samples.join(b.samples, on=["task", "key"], suffix="_b"))
     benchmarks = suite_by_name(a.suite).benchmarks
     tasks = paired["task"].unique().sort().to_list()
     items = {bench.key: _items(bench, paired, _tasks_of(bench, tasks)) for bench in benchmarks}
