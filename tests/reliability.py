@@ -95,3 +95,14 @@ class Readers:
         for t in self._threads:
             t.join(120)
         assert not any(t.is_alive() for t in self._threads), "a reader is stuck"
+
+
+def request_record(cfg, model: str = "publish/loop") -> str:
+    """A request record on disk (never queued) for the writer to store again and again: each store is a
+    writer session, and each session publishes a snapshot."""
+    from evaluator.requests import Request, RequestStore
+
+    req = Request(request_id=Request.make_id(model, "a" * 40, "float32", "Original", "t"), model=model,
+                  revision="main", sha="a" * 40, precision="float32", sender="test")
+    RequestStore(cfg.requests_dir).create(req)
+    return req.request_id
