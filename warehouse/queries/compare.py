@@ -66,7 +66,7 @@ def _tasks_of(benchmark: Benchmark, tasks: list[str]) -> list[str]:
 
 def _metric(values: pl.Series, name: str) -> np.ndarray:
     """One metric of each item, from the samples' JSON ``metrics`` (NaN where absent)."""
-    found = values.str.json_path_match(f"$.{name}")
+    found = values.str.json_path_match(f"$.{name}").replace({"true": "1", "false": "0"})
     return found.cast(pl.Float64, strict=False).fill_null(np.nan).to_numpy().astype(float)
 
 
