@@ -4,7 +4,7 @@ VENV := .venv
 PIP := $(VENV)/bin/pip
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench browser clean
+.PHONY: demo test lint bench browser clean reliability
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: $(VENV)/.dev browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q
+
+# The reliability tests at the sizes RELIABILITY.md reports (200 submissions, 20,000 files, a minute of publishes).
+reliability: $(VENV)/.dev
+	LLMBOARD_RELIABILITY_FULL=1 $(VENV)/bin/pytest -q tests/test_load.py tests/test_writer_faults.py tests/test_faults.py
 
 bench: $(VENV)/.dev
 	$(PY) bench/warehouse.py
