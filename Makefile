@@ -47,6 +47,7 @@ reliability: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/warehouse.py
+	$(PY) bench/compare.py
 	$(PY) bench/evaluator.py
 
 clean:
