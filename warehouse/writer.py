@@ -40,6 +40,7 @@ from warehouse.rows import (
     IngestedFileRow,
     Load,
     ModelRow,
+    QuarantineRow,
     RequestEventRow,
     RequestRow,
     RunRow,
@@ -200,15 +201,16 @@ class Writer:
         return {}
 
     def _insert(self, table: str, row_type: type[tuple], rows: list, *, select: str | None = None,
-                suffix: str = "") -> None:
+                suffix: str = "", or_ignore: bool = False) -> None:
         if not rows:
             return
         self.con.register("_frame", frame(row_type, rows))
         try:
             cols = ", ".join(columns(row_type))
-            self.con.execute(f"INSERT INTO {table} {select or f'({cols}) SELECT {cols} FROM _frame'} {suffix}")
+            self.con.execute(f"INSERT {'OR IGNORE ' if or_ignore else ''}INTO {table} "
+                             f"{select or f'({cols}) SELECT {cols} FROM _frame'} {suffix}")
         finally:
-            self.con.unregister("_frame")
+            _unregister(self.con, "_frame")
 
     def _write(self, loads: list[Load]) -> None:
         """Insert the rows of these files (inside the caller's transaction)."""
@@ -235,15 +237,29 @@ class Writer:
             if runs.num_rows and not self._rebuild_all:  # else the full rebuild at publish makes runs_wide
                 leaderboard.append_runs(self.con, "(SELECT *, now() AS ingested_at FROM _runs)", "_benchmark_scores")
         finally:
-            self.con.unregister("_runs")
-            self.con.unregister("_benchmark_scores")
+            _unregister(self.con, "_runs", "_benchmark_scores")
         self._insert("scores", RunScoreRow, [r for load in loads for r in load.scores])
-        self._insert("flags", ImportedFlagRow, [r for load in loads for r in load.flags],
-                     select="OR IGNORE SELECT flag_id, model_id, 'other', 'flagged on the Open LLM Leaderboard', "
+        self._insert("flags", ImportedFlagRow, [r for load in loads for r in load.flags], or_ignore=True,
+                     select="SELECT flag_id, model_id, 'other', 'flagged on the Open LLM Leaderboard', "
                             "'import', now(), 'open', NULL, NULL FROM _frame")
         self._insert("ingested_files", IngestedFileRow, [r for load in loads for r in load.seen],
                      select="SELECT *, now() FROM _frame")
+        files = {(f.kind, f.path) for load in loads for f in load.seen}
+        self.record_quarantine(files | {(q.kind, q.source_file) for load in loads for q in load.quarantined},
+                               [q for load in loads for q in load.quarantined])
         self._touched.update(m.model_id for m in models)
+
+    def record_quarantine(self, files: set[tuple[str, str]], rows: list[QuarantineRow]) -> None:
+        """Inside the caller's transaction: these (kind, path) files were just imported and ``rows`` is what
+        of them could not be loaded. Their entries from earlier imports that no longer apply are removed;
+        an entry already there is kept as it was (importing the same file again changes nothing)."""
+        if not files:
+            return
+        kinds, paths = zip(*sorted(files), strict=True)
+        self.con.execute("DELETE FROM quarantine WHERE (kind, source_file) IN (SELECT unnest(?), unnest(?)) "
+                         "AND quarantine_id NOT IN (SELECT unnest(?))",
+                         [list(kinds), list(paths), [q.quarantine_id for q in rows]])
+        self._insert("quarantine", QuarantineRow, rows, or_ignore=True, select="SELECT *, now() FROM _frame")
 
     def insert_frame(self, table: str, data: pa.Table, **computed: str) -> None:
         """Bulk-insert prebuilt rows (benchmarks, fixtures): ``data``'s columns are named as ``table``'s;
@@ -343,6 +359,14 @@ class Writer:
                          [status, by, flag_id])
         model = self.con.execute("SELECT model_id FROM flags WHERE flag_id = ?", [flag_id]).fetchone()[0]
         self._touch_model(model)
+
+
+def _unregister(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    """Drop the names of registered frames. Inside a failed transaction this raises on its own (the
+    transaction is aborted and its rollback drops them anyway): that error would hide the first cause."""
+    for name in names:
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
 
 
 def _merge_models(loads: list[Load]) -> list[ModelRow]:

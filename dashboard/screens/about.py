@@ -1,8 +1,11 @@
-"""About: how to read the leaderboard."""
+"""About: how to read the leaderboard, and what imports set aside (the quarantine, per file)."""
 
 from __future__ import annotations
 
 import streamlit as st
+
+from dashboard import data
+from warehouse import queries
 
 st.title("ℹ️ About llmboard")
 st.markdown("""
@@ -38,3 +41,18 @@ A flagged model is hidden from the default view until a maintainer resolves or d
 
 **Search.** `;` separates names (any of them matches); `Hub License: mit` keeps only that license.
 """)
+
+st.subheader("Imported rows set aside")
+by_file = data.cached(queries.quarantine_by_file)
+if by_file.height == 0:
+    st.caption("Every row of every imported file loaded: nothing is in quarantine.")
+else:
+    st.markdown(f"**{by_file['rows'].sum()}** rows of **{by_file.height}** imported files could not be loaded "
+                "and were kept aside with their reason (`llmboard import ... --json` lists them too). Fix the "
+                "file and import it again: its entries here are replaced by what still fails.")
+    st.dataframe(by_file, hide_index=True, width="stretch",
+                 column_config={"source_file": "file", "first_reason": "first reason", "quarantined_at": "when"})
+    chosen = st.selectbox("Rows of a file", by_file["source_file"].to_list())
+    rows = data.cached(queries.quarantined_rows, chosen)
+    st.dataframe(rows.select("row_number", "row_key", "reason", "raw", "raw_file"), hide_index=True,
+                 width="stretch")

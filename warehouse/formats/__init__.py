@@ -6,7 +6,7 @@
 - ``parse_request`` (requests.py): a request file of ``open-llm-leaderboard/requests`` (v2) or
   ``open-llm-leaderboard-old/requests`` (v1).
 - ``read_contents`` / ``to_contents`` (contents.py): the leaderboard's published ``contents`` table
-  (CSV or Parquet).
+  (CSV or Parquet); ``read_contents_table`` reads it row by row, each row with its own problem.
 - Shared: ``FormatError`` and JSON and field readers (common.py); model-type and precision labels
   mapped onto core.vocabulary (labels.py).
 
@@ -19,7 +19,10 @@ from warehouse.formats.contents import (
     BENCHMARK_COLUMNS,
     CONTENTS_COLUMNS,
     CONTENTS_SCHEMA,
+    ContentsTable,
+    RowProblem,
     read_contents,
+    read_contents_table,
     to_contents,
 )
 from warehouse.formats.labels import CONTENTS_TYPE_LABELS, normalize_model_type, normalize_precision
@@ -33,9 +36,11 @@ __all__ = [
     "CONTENTS_COLUMNS",
     "CONTENTS_SCHEMA",
     "CONTENTS_TYPE_LABELS",
+    "ContentsTable",
     "FormatError",
     "ParsedRequest",
     "ParsedResults",
+    "RowProblem",
     "ScoreRow",
     "loads",
     "model_id_from_path",
@@ -45,6 +50,7 @@ __all__ = [
     "parse_request",
     "parse_results",
     "read_contents",
+    "read_contents_table",
     "split_metric_key",
     "to_contents",
 ]

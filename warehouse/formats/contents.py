@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -63,6 +63,9 @@ _FLOAT_COLUMNS = {
 _INT_COLUMNS = {"hub_hearts", "generation"}
 _BOOL_COLUMNS = {"available_on_hub", "moe", "flagged", "merged", "official", "chat_template"}
 _DATE_COLUMNS = {"upload_date", "submission_date"}
+_INT32_COLUMNS = {"hub_hearts"}  # a count the warehouse keeps as a 32-bit integer
+_EXPECTED = {pl.Float64: "a finite number", pl.Int64: "a whole number",
+             pl.Boolean: "True or False", pl.Date: "a date YYYY-MM-DD"}
 CONTENTS_SCHEMA: dict[str, Any] = {
     ours: (
         pl.Float64
@@ -81,31 +84,72 @@ CONTENTS_SCHEMA: dict[str, Any] = {
 _LINK_STYLE = "color: var(--link-text-color); text-decoration: underline;text-decoration-style: dotted;"
 
 
+class RowProblem(NamedTuple):
+    """Why one row of a contents table cannot be loaded: the first field at fault and what it should be."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"field {self.field!r}: {self.message}"
+
+
+class ContentsTable(NamedTuple):
+    """A contents file read row by row: every row is kept, each with the first problem found in it."""
+
+    frame: pl.DataFrame  # our columns (CONTENTS_SCHEMA), one row per row of the file; a bad value is null
+    source: pl.DataFrame  # the file's rows as read, under the published names (for the rows set aside)
+    problems: list[RowProblem | None]  # per row: what keeps it from loading, or None
+    unknown_columns: list[str]  # columns the published schema does not have (ignored)
+
+
 def read_contents(path: str | Path) -> pl.DataFrame:
     """Read the leaderboard's ``contents`` table (``.csv`` or ``.parquet``) into our snake_case columns
-    (see CONTENTS_SCHEMA). ``model`` comes from ``fullname``; the ``Model`` HTML link is never read."""
+    (see CONTENTS_SCHEMA). ``model`` comes from ``fullname``; the ``Model`` HTML link is never read.
+    Strict: the first row that cannot be read raises FormatError naming the column (``read_contents_table``
+    keeps going instead)."""
+    table = read_contents_table(path)
+    for problem in table.problems:
+        if problem is not None:
+            raise FormatError(str(path), problem.field, problem.message)
+    return table.frame
+
+
+def read_contents_table(path: str | Path) -> ContentsTable:
+    """Read a ``contents`` table row by row: a value that does not convert, an empty ``fullname`` or a
+    missing required column is that row's problem, not the file's. FormatError only when the file cannot
+    be read as a table at all."""
     path = Path(path)
-    source = str(path)
-    frame = _read_table(path, source)
-    frame = frame.rename({old: new for old, new in _CONTENTS_ALIASES.items() if old in frame.columns})
-    missing = [name for name in _REQUIRED_CONTENTS if name not in frame.columns]
+    source = _read_table(path, str(path))
+    source = source.rename({old: new for old, new in _CONTENTS_ALIASES.items()
+                            if old in source.columns and new not in source.columns})
+    known = {*CONTENTS_COLUMNS, *_CONTENTS_ALIASES}
+    unknown = [c for c in source.columns if c not in known and c.strip()]  # "": a pandas index
+    problems: list[RowProblem | None] = [None] * source.height
+    missing = [name for name in _REQUIRED_CONTENTS if name not in source.columns]
     if missing:
-        raise FormatError(
-            source, missing[0], f"column missing; a contents table needs {', '.join(_REQUIRED_CONTENTS)}"
-        )
+        problem = RowProblem(missing[0], "column missing (renamed?); a contents table needs "
+                                         + ", ".join(_REQUIRED_CONTENTS))
+        problems = [problem] * source.height
     columns = []
     for real, ours in CONTENTS_COLUMNS.items():
         if ours is None:
             continue
-        if real in frame.columns:
-            columns.append(_convert(frame, real, ours, source))
-        else:
-            columns.append(pl.Series(ours, [None] * frame.height, dtype=CONTENTS_SCHEMA[ours]))
-    result = pl.DataFrame(columns)
-    return result.with_columns(
+        if real not in source.columns:
+            columns.append(pl.Series(ours, [None] * source.height, dtype=CONTENTS_SCHEMA[ours]))
+            continue
+        converted, bad, expected = _convert(source, real, ours)
+        columns.append(converted)
+        for i in bad:
+            problems[i] = problems[i] or RowProblem(real, f"expected {expected} or empty, got {source[real][i]!r}")
+    frame = pl.DataFrame(columns, schema=CONTENTS_SCHEMA)
+    for i in (frame["model"].str.strip_chars().fill_null("") == "").arg_true().to_list():
+        problems[i] = problems[i] or RowProblem("fullname", "empty; expected the model's hub id (org/name)")
+    frame = frame.with_columns(
         pl.col("model_type").map_elements(normalize_model_type, return_dtype=pl.String),
         pl.col("precision").map_elements(normalize_precision, return_dtype=pl.String),
     )
+    return ContentsTable(frame, source, problems, unknown)
 
 
 def _read_table(path: Path, source: str) -> pl.DataFrame:
@@ -117,49 +161,61 @@ def _read_table(path: Path, source: str) -> pl.DataFrame:
         if suffix in (".parquet", ".pq"):
             return pl.read_parquet(path)
         raise FormatError(source, "(file)", "unknown extension; expected a .csv or .parquet contents table")
-    except (pl.exceptions.ComputeError, OSError) as error:
-        raise FormatError(source, "(file)", f"cannot be read as {suffix[1:]} ({error})") from None
+    except (pl.exceptions.PolarsError, OSError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise FormatError(source, "(file)", f"cannot be read as {suffix[1:]} ({reason})") from None
 
 
-def _convert(frame: pl.DataFrame, real: str, ours: str, path: str) -> pl.Series:
-    """One published column → our column's type; empty text ("", "nan", "None"...) becomes null, and a
-    value that does not convert raises FormatError naming the column."""
+def _convert(frame: pl.DataFrame, real: str, ours: str) -> tuple[pl.Series, list[int], str]:
+    """One published column → our column's type: (the column, the rows whose value did not convert, what
+    was expected). Empty text ("", "nan", "None"...) and NaN become null; so does a value that does not
+    convert (its row is listed)."""
     column = frame[real]
     target = CONTENTS_SCHEMA[ours]
+    expected = "a count from 0 to 2147483647" if ours in _INT32_COLUMNS else _EXPECTED.get(target, "text")
     if column.dtype == pl.Null:
-        return pl.Series(ours, [None] * frame.height, dtype=target)
-    if column.dtype == target:
-        return column.alias(ours)
+        return pl.Series(ours, [None] * frame.height, dtype=target), [], expected
+    if column.dtype == target == pl.String:  # text stays as written
+        return column.alias(ours), [], expected
     if column.dtype == pl.String:
         stripped = column.str.strip_chars()
         empty = stripped.is_in(["", "nan", "NaN", "None", "null"])
         text = stripped.zip_with(~empty, pl.Series([None] * frame.height, dtype=pl.String)).alias(ours)
+    elif column.dtype.is_float():
+        text = column.fill_nan(None).alias(ours)
     else:
         text = column.alias(ours)
+    try:
+        converted = _cast(text, target)
+    except pl.exceptions.PolarsError:  # a type with no conversion (a list, a struct...): every value is wrong
+        converted = pl.Series(ours, [None] * frame.height, dtype=target)
+    bad = text.is_not_null() & converted.is_null()
+    if target == pl.Float64:
+        bad = bad | converted.is_infinite().fill_null(False)
+    elif ours in _INT32_COLUMNS:
+        bad = bad | ~converted.is_between(0, 2**31 - 1).fill_null(True)
+    rows = bad.arg_true().to_list()
+    if rows:
+        converted = converted.scatter(rows, None)
+    return converted.alias(ours), rows, expected
+
+
+def _cast(text: pl.Series, target: Any) -> pl.Series:
+    if text.dtype == target:
+        return text
     if target == pl.Boolean and text.dtype == pl.String:
-        lowered = text.str.to_lowercase()
-        converted = lowered.replace_strict(
+        return text.str.to_lowercase().replace_strict(
             {"true": True, "false": False, "1": True, "0": False}, default=None, return_dtype=pl.Boolean
         )
-    elif target == pl.Date and text.dtype == pl.String:
-        converted = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    elif target == pl.Date:
-        converted = text.cast(pl.Date, strict=False)
-    elif target == pl.Int64 and text.dtype == pl.String:
-        converted = text.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
-    else:
-        converted = text.cast(target, strict=False)
-    bad = text.is_not_null() & converted.is_null()
-    if bad.any():
-        example = text.filter(bad)[0]
-        kind = {
-            pl.Float64: "a number",
-            pl.Int64: "an integer",
-            pl.Boolean: "True or False",
-            pl.Date: "a date YYYY-MM-DD",
-        }.get(target, "text")
-        raise FormatError(path, real, f"expected {kind} or empty, got {example!r}")
-    return converted.alias(ours)
+    if target == pl.Date and text.dtype == pl.String:
+        return text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    if target == pl.Int64 and text.dtype == pl.String:
+        number = text.cast(pl.Float64, strict=False)
+        whole = number.is_finite().fill_null(False) & (number == number.round(0)) & number.abs().lt(2.0**62)
+        return number.zip_with(whole, pl.Series([None] * len(text), dtype=pl.Float64)).cast(pl.Int64)
+    if target == pl.String and text.dtype != pl.String and not text.dtype.is_primitive():
+        return pl.Series(text.name, [None] * len(text), dtype=pl.String)
+    return text.cast(target, strict=False)
 
 
 def to_contents(frame: pl.DataFrame) -> pl.DataFrame:

@@ -15,9 +15,12 @@ from pathlib import Path
 import duckdb
 
 from warehouse.formats import FormatError, ParsedRequest, parse_request
+from warehouse.importers.quarantine import file_entry, one_line
 from warehouse.importers.source_files import ImportReport, Progress, content_sha
 from warehouse.rows import IngestedFileRow
 from warehouse.writer import Writer
+
+KIND = "request"
 
 STATUS_ORDER = {"PENDING": 0, "RERUN": 0, "RUNNING": 1, "FINISHED": 2, "FAILED": 2, "FAILED_2": 2}
 
@@ -56,24 +59,49 @@ def merge_imported_request(writer: Writer, p: ParsedRequest) -> None:
 
 
 def import_requests(writer: Writer, paths: Iterable[Path], progress: Progress = None) -> ImportReport:
-    """Load request files, each in its own transaction; a file seen before (by content) is skipped."""
-    report = ImportReport()
-    for path in paths:
-        data = Path(path).read_bytes()
-        sha = content_sha(data)
-        if writer.seen(sha):
-            report.unchanged.append(str(path))
+    """Load request files, each in its own transaction; a file seen before (by content) is skipped, and a
+    file that cannot be parsed or stored is quarantined with its reason (the others load)."""
+    report = ImportReport(KIND)
+    for path in map(Path, paths):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report.failed.append(str(path))
+            report.errors.append(f"{path}: cannot be read: {one_line(exc)}")
         else:
-            try:
-                parsed = parse_request(Path(path))
-                with writer.transaction():
-                    merge_imported_request(writer, parsed)
-                    writer.mark_seen(IngestedFileRow(sha, "request", str(path)))
-                report.loaded.append(str(path))
-            except FormatError as exc:
-                report.errors.append(str(exc))
-            except (json.JSONDecodeError, UnicodeDecodeError, duckdb.Error) as exc:
-                report.errors.append(f"{path}: {exc}")
+            report.rows_read += 1
+            _import_request(writer, path, data, report)
         if progress:
             progress(1)
     return report
+
+
+def _import_request(writer: Writer, path: Path, data: bytes, report: ImportReport) -> None:
+    sha = content_sha(data)
+    if writer.seen(sha):
+        report.unchanged.append(str(path))
+        report.rows_unchanged += 1
+        return
+    try:
+        parsed = parse_request(path)
+        with writer.transaction():
+            merge_imported_request(writer, parsed)
+            writer.mark_seen(IngestedFileRow(sha, KIND, str(path)))
+            writer.record_quarantine({(KIND, str(path))}, [])
+    except FormatError as exc:
+        reason = str(exc)
+    except (json.JSONDecodeError, UnicodeDecodeError, duckdb.Error, ValueError, TypeError, RecursionError) as exc:
+        reason = f"{path}: {one_line(exc)}"
+    else:
+        report.loaded.append(str(path))
+        report.rows_loaded += 1
+        return
+    entry = file_entry(writer.home, KIND, path, data, sha, reason)
+    report.failed.append(str(path))
+    report.errors.append(entry.reason)
+    try:
+        with writer.transaction():
+            writer.record_quarantine({(KIND, str(path))}, [entry])
+        report.quarantined.append(entry)
+    except duckdb.Error as exc:
+        report.errors.append(f"{path}: not quarantined: {one_line(exc)}")

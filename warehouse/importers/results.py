@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from warehouse.formats import FormatError, loads, parse_results
+from warehouse.importers.quarantine import commit_isolating, file_entry, one_line
 from warehouse.importers.scored_runs import run_rows
 from warehouse.importers.source_files import (
     ImportReport,
@@ -31,7 +32,9 @@ from warehouse.importers.source_files import (
     raw_file_name,
 )
 from warehouse.rows import IngestedFileRow, Load
-from warehouse.writer import Writer
+from warehouse.writer import LOAD_ERRORS, Writer
+
+KIND = "results"
 
 BATCH_FILES = 256  # results files per insert transaction
 IMPORT_WORKERS = min(2, os.cpu_count() or 1)  # processes that parse and score results files
@@ -56,7 +59,7 @@ def load_results_file(home: Path, path: Path, data: bytes, sha: str) -> Load | s
             parsed = parse_results(loads(data), source_file=str(path))
         except RecursionError as exc:
             raise FormatError(path, "(document)", "nested too deeply") from exc
-        load = Load(str(path), seen=[IngestedFileRow(sha, "results", str(path))])
+        load = Load(str(path), seen=[IngestedFileRow(sha, KIND, str(path))])
         run_rows(parsed, load, run_id=sha[:32], origin="results-file", source_file=str(path),
                  raw_file=raw_file_name(sha))
     except FormatError as exc:
@@ -100,16 +103,16 @@ class ResultsImport:
 
     def __init__(self, writer: Writer, progress: Progress):
         self.writer, self.progress = writer, progress
-        self.report = ImportReport()
+        self.report = ImportReport(KIND)
         self.in_flight: set[str] = set()  # files read but not yet committed (or failed)
 
     def run(self, paths: list[Path]) -> ImportReport:
         pool = self.writer.process_pool(IMPORT_WORKERS) if len(paths) >= POOL_MIN_FILES and IMPORT_WORKERS > 1 \
             else None
-        pending: deque[tuple[list[str], list]] = deque()  # parsed (or being parsed) batches, oldest first
+        pending: deque[tuple[list[tuple[Path, str]], list]] = deque()  # parsed (or being parsed) batches, oldest first
         for start in range(0, len(paths), BATCH_FILES):
             new = self._new_files(paths[start:start + BATCH_FILES])
-            pending.append(([f.sha for f in new], self._parse_batch(new, pool)))
+            pending.append(([(f.path, f.sha) for f in new], self._parse_batch(new, pool)))
             if len(pending) > 1:
                 self._finish_batch(*pending.popleft())
         while pending:
@@ -129,15 +132,18 @@ class ResultsImport:
                 stamp = file_stamp(path)
                 data = path.read_bytes()
             except OSError as exc:
-                self.report.errors.append(f"{path}: {exc}")
+                self.report.errors.append(f"{path}: cannot be read: {one_line(exc)}")
+                self.report.failed.append(str(path))
                 self._done()
                 continue
+            self.report.rows_read += 1
             chunk.append(NewFile(path, data, content_sha(data), stamp))
         seen = self.writer.seen_among([f.sha for f in chunk]) | self.in_flight
         new = []
         for f in chunk:
             if f.sha in seen:
                 self.report.unchanged.append(str(f.path))
+                self.report.rows_unchanged += 1
                 self._done()
             else:
                 seen.add(f.sha)
@@ -153,18 +159,43 @@ class ResultsImport:
         return [pool.submit(load_results_files, home, [(f.path, f.sha, f.stamp) for f in files[i:i + POOL_CHUNK]])
                 for i in range(0, len(files), POOL_CHUNK)]
 
-    def _finish_batch(self, shas: list[str], parsed: list) -> None:
+    def _finish_batch(self, files: list[tuple[Path, str]], parsed: list) -> None:
+        """Commit a parsed batch; the files that could not be parsed, and those the database refused, are
+        quarantined (one row each, with the first cause) and the rest of the batch loads."""
         outcomes = [o for part in parsed for o in part.result()] if parsed and isinstance(parsed[0], Future) \
             else parsed
-        good = []
-        for outcome in outcomes:
-            if isinstance(outcome, str):
-                self.report.errors.append(outcome)
-            else:
-                good.append(outcome)
-        failed = self.writer.commit_loads(good, isolate_failures=True)
-        self.report.errors.extend(failed.values())
-        self.report.loaded.extend(load.label for load in good if load.label not in failed)
-        self.in_flight.difference_update(shas)
+        good = [o for o in outcomes if not isinstance(o, str)]
+        bad = [(path, sha, o) for (path, sha), o in zip(files, outcomes, strict=True) if isinstance(o, str)]
+        refused = commit_isolating(self.writer, good)
+        bad += [(Path(load.label), load.seen[0].content_sha, refused[load.label]) for load in good
+                if load.label in refused]
+        self._quarantine(bad)
+        loaded = [load.label for load in good if load.label not in refused]
+        self.report.loaded.extend(loaded)
+        self.report.rows_loaded += len(loaded)
+        self.in_flight.difference_update(sha for _, sha in files)
         self._done(len(outcomes))
         self.writer.maybe_publish()
+
+    def _quarantine(self, bad: list[tuple[Path, str, str]]) -> None:
+        """Set these files aside (path, content sha, reason), in one transaction."""
+        entries = []
+        for path, sha, reason in bad:
+            message = one_line(reason if reason.startswith(str(path)) else f"{path}: {reason}")
+            self.report.errors.append(message)
+            self.report.failed.append(str(path))
+            try:
+                data: bytes | None = path.read_bytes()
+            except OSError:
+                data = None
+            if data is not None and content_sha(data) != sha:  # changed since: keep the reason, not other content
+                data = None
+            entries.append(file_entry(self.writer.home, KIND, path, data, sha, message))
+        if not entries:
+            return
+        try:
+            self.writer.commit_loads([Load(str(entries[0].source_file), quarantined=entries)])
+            self.report.quarantined.extend(entries)
+        except LOAD_ERRORS as exc:
+            self.report.errors.append(f"{entries[0].source_file} and the batch's other failed files: "
+                                      f"not quarantined: {one_line(exc)}")

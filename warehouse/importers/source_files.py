@@ -10,18 +10,54 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warehouse import db
+from warehouse.rows import QuarantineRow
 
 Progress = Callable[[int], object] | None  # called with the number of files just done
 
 
 @dataclass
 class ImportReport:
-    loaded: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    """What one import did. A row is a row of a contents table, or a whole request or results file."""
+
+    kind: str = ""
+    loaded: list[str] = field(default_factory=list)  # files loaded (wholly, or all but their quarantined rows)
+    unchanged: list[str] = field(default_factory=list)  # files loaded before (same content): nothing to do
+    failed: list[str] = field(default_factory=list)  # files of which nothing could be loaded
+    errors: list[str] = field(default_factory=list)  # one line each: the first cause, naming the file and row
+    quarantined: list[QuarantineRow] = field(default_factory=list)  # set aside by this import (or again)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_unchanged: int = 0  # rows whose entry the warehouse already held
+    notes: list[str] = field(default_factory=list)  # what was ignored (unknown columns...)
 
     def summary(self) -> str:
-        return f"{len(self.loaded)} loaded, {len(self.unchanged)} unchanged, {len(self.errors)} failed"
+        files = f"{len(self.loaded)} loaded, {len(self.unchanged)} unchanged, {len(self.failed)} failed"
+        if self.kind != "contents" and not self.quarantined:
+            return files
+        return (f"{files}; rows: {self.rows_loaded} loaded, {self.rows_unchanged} unchanged, "
+                f"{len(self.quarantined)} quarantined")
+
+    def add(self, other: ImportReport) -> None:
+        """Count another import's report into this one."""
+        self.kind = self.kind or other.kind
+        for name in ("loaded", "unchanged", "failed", "errors", "quarantined", "notes"):
+            getattr(self, name).extend(getattr(other, name))
+        self.rows_read += other.rows_read
+        self.rows_loaded += other.rows_loaded
+        self.rows_unchanged += other.rows_unchanged
+
+    def as_json(self) -> dict:
+        """The report for ``llmboard import ... --json``."""
+        return {
+            "kind": self.kind,
+            "files": {"loaded": self.loaded, "unchanged": self.unchanged, "failed": self.failed},
+            "rows": {"read": self.rows_read, "loaded": self.rows_loaded, "unchanged": self.rows_unchanged,
+                     "quarantined": len(self.quarantined)},
+            "quarantined": [{"file": q.source_file, "row": q.row_number, "key": q.row_key, "reason": q.reason,
+                             "id": q.quarantine_id} for q in self.quarantined],
+            "errors": self.errors,
+            "notes": self.notes,
+        }
 
 
 def walk(paths: Iterable[str | Path], suffixes: tuple[str, ...] = (".json",)) -> list[Path]:

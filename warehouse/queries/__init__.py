@@ -3,7 +3,8 @@
 One module per concept: ``suites`` (which suites, their benchmark columns), ``rankings`` (the
 leaderboard's rows and its filters' facets), ``history`` (one model and precision over commits),
 ``precisions`` (the latest run of each precision, compared), ``models`` (one model's metadata, runs,
-requests and flags), ``samples`` (per-sample details). ``snapshot`` is the door they all read through.
+requests and flags), ``samples`` (per-sample details), ``quarantine`` (what imports set aside).
+``snapshot`` is the door they all read through.
 Callers use ``warehouse.queries.<name>``; the names below are the public ones.
 """
 
@@ -27,6 +28,7 @@ from warehouse.queries.precisions import (
     precision_scores,
     quantization_comparison,
 )
+from warehouse.queries.quarantine import quarantine_by_file, quarantined_rows
 from warehouse.queries.rankings import (
     leaderboard_facets,
     rankings,
@@ -43,6 +45,7 @@ __all__ = [
     "SUITE_ORDER", "PrecisionRun", "SearchError", "available_suites", "benchmark_columns", "by_reference_order",
     "default_suite", "ingest_version", "latest_runs", "leaderboard_facets", "model_choices", "model_flags",
     "model_info", "model_requests", "model_runs", "precision_memory", "precision_scores",
-    "quantization_comparison", "rankings", "rankings_columns", "rankings_count", "rankings_page",
+    "quantization_comparison", "quarantine_by_file", "quarantined_rows", "rankings", "rankings_columns",
+    "rankings_count", "rankings_page",
     "request_history", "run_history", "run_samples", "run_task_scores", "sample_agreement", "sha_history",
 ]
