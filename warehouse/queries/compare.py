@@ -18,6 +18,7 @@ import polars as pl
 
 from core.benchmarks import Benchmark
 from core.suites import suite as suite_by_name
+from warehouse.intervals import tasks_of
 from warehouse.queries.snapshot import frame
 from warehouse.statistics import N_BOOT, SEED, average_rule, choice_items, paired_draws, prefixed_rule
 
@@ -56,12 +57,6 @@ def _side(home: Path, run_id: str) -> Side:
                .with_columns(key=pl.coalesce(pl.col("doc_hash"), pl.col("doc_id").cast(pl.String)))
                .unique(["task", "key"], keep="first", maintain_order=True))
     return Side(row["run_id"], row["suite"], row["model_id"], row["precision"], row["sha"], samples)
-
-
-def _tasks_of(benchmark: Benchmark, tasks: list[str]) -> list[str]:
-    if benchmark.subtasks:
-        return [t for t in tasks if t in benchmark.subtasks]
-    return [t for t in tasks if t == benchmark.task or t.startswith(benchmark.task + "_")]
 
 
 def _metric(values: pl.Series, name: str) -> np.ndarray:
@@ -126,14 +121,14 @@ def compare_runs(home: Path, run_a: str, run_b: str, *, n_boot: int = N_BOOT, se
     paired = _with_item_agreement(a.samples.join(b.samples, on=["task", "key"], suffix="_b"))
     benchmarks = suite_by_name(a.suite).benchmarks
     tasks = paired["task"].unique().sort().to_list()
-    items = {bench.key: _items(bench, paired, _tasks_of(bench, tasks)) for bench in benchmarks}
+    items = {bench.key: _items(bench, paired, tasks_of(bench, tasks)) for bench in benchmarks}
     flat_a = {f"{k}/{t}": v[0] for k, per in items.items() for t, v in per.items()}
     flat_b = {f"{k}/{t}": v[1] for k, per in items.items() for t, v in per.items()}
     draws = paired_draws(flat_a, flat_b, n_boot=n_boot, seed=seed)
     rows = []
     for bench in benchmarks:
         mine = [f"{bench.key}/{t}" for t in items[bench.key]]
-        own = paired.filter(pl.col("task").is_in(_tasks_of(bench, tasks)))
+        own = paired.filter(pl.col("task").is_in(tasks_of(bench, tasks)))
         rows.append({"benchmark": bench.key, "display": bench.display, "n_paired": own.height,
                      **_difference(draws.difference(prefixed_rule(bench), mine)), **_flips_and_choices(own)})
     average = _difference(draws.difference(average_rule(benchmarks)))

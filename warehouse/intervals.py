@@ -1,0 +1,108 @@
+"""The uncertainty of one run's scores, computed once when the run is stored.
+
+From the run's per-sample details: for each benchmark and for the average, a standard error and a 95%
+interval on the normalized scale (``warehouse.statistics``):
+
+- sample-weighted benchmarks (``group``: GPQA, MMLU-Pro, MATH): the standard error of the mean of item
+  scores, clustered by subtask (Miller 2024), its interval mapped through the normalization (so it is
+  clipped at the baseline like the score);
+- IFEval, the subtask-averaged benchmarks (BBH, MuSR) and the average: a stratified bootstrap over items
+  within each task (IFEval: over prompts, the clusters of its instructions), with a fixed seed.
+
+Imported runs carry no samples: the harness's own ``_stderr`` of the benchmark's value is used where the
+file has one (a normal interval on the normalized scale), and no interval where it has none.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import polars as pl
+
+from core.benchmarks import Benchmark, Suite
+from warehouse.statistics import Z95, average_rule, benchmark_rule, bootstrap, clustered_mean, normalize
+
+AVERAGE = "average"
+
+
+class RunInterval(NamedTuple):
+    """``run_intervals``: one benchmark's (or the average's) standard error and 95% interval."""
+
+    run_id: str
+    benchmark: str  # a benchmark key, or "average"
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    method: str  # clustered | bootstrap | harness
+
+
+def tasks_of(benchmark: Benchmark, tasks: list[str]) -> list[str]:
+    if benchmark.subtasks:
+        return [t for t in tasks if t in benchmark.subtasks]
+    return [t for t in tasks if t == benchmark.task or t.startswith(benchmark.task + "_")]
+
+
+def _item_scores(samples: pl.DataFrame, benchmark: Benchmark, task: str) -> dict[str, np.ndarray]:
+    rows = samples.filter(pl.col("task") == task)
+    first_filter = rows["filter"].drop_nulls().head(1).to_list()
+    if first_filter:
+        rows = rows.filter(pl.col("filter") == first_filter[0])
+    metric = (rows["metrics"].str.json_path_match(f"$.{benchmark.metrics[0]}")
+              .replace({"true": "1", "false": "0"}).cast(pl.Float64, strict=False).to_numpy())
+    out = {task if benchmark.rule != "mean_of_metrics" else benchmark.metrics[0]: metric[~np.isnan(metric)]}
+    if benchmark.rule == "mean_of_metrics" and "instructions" in rows.columns:
+        shares = np.asarray([np.mean(x) if x else np.nan for x in rows["instructions"].to_list()], dtype=float)
+        out[benchmark.metrics[-1]] = shares[~np.isnan(shares)]
+    return {k: v for k, v in out.items() if v.size}
+
+
+def sample_intervals(run_id: str, samples: pl.DataFrame, suite: Suite) -> list[RunInterval]:
+    """Each benchmark's interval and the average's, from the run's per-sample details."""
+    tasks = samples["task"].unique().sort().to_list()
+    out, every = [], {}
+    for bench in suite.benchmarks:
+        items: dict[str, np.ndarray] = {}
+        for task in tasks_of(bench, tasks):
+            items.update(_item_scores(samples, bench, task))
+        if not items:
+            continue
+        every.update({f"{bench.key}/{t}": v for t, v in items.items()})
+        if bench.rule == "group":
+            pooled = np.concatenate(list(items.values()))
+            clusters = np.concatenate([np.full(v.size, t) for t, v in items.items()])
+            est = clustered_mean(pooled, clusters if len(items) > 1 else None)
+            if est.se is None:
+                continue
+            scale = 100.0 / (1.0 - bench.baseline)
+            low, high = normalize(est.ci_low, bench.baseline), normalize(est.ci_high, bench.baseline)
+            out.append(RunInterval(run_id, bench.key, est.se * scale, float(low), float(min(high, 100.0)),
+                                   "clustered"))
+        else:
+            est = bootstrap(items, benchmark_rule(bench))
+            out.append(RunInterval(run_id, bench.key, est.se, est.ci_low, est.ci_high, "bootstrap"))
+    if every:
+        est = bootstrap(every, average_rule(suite.benchmarks))
+        out.append(RunInterval(run_id, AVERAGE, est.se, est.ci_low, est.ci_high, "bootstrap"))
+    return out
+
+
+def harness_intervals(run_id: str, suite: Suite, stderr: dict[str, float | None],
+                      normalized: dict[str, float | None]) -> list[RunInterval]:
+    """Imported runs: the harness's ``_stderr`` of each benchmark's raw value, on the normalized scale; the
+    average's where every benchmark has one (independent benchmarks: the root of the summed variances / n)."""
+    out = []
+    for bench in suite.benchmarks:
+        se_raw, value = stderr.get(bench.key), normalized.get(bench.key)
+        if se_raw is None or value is None or not np.isfinite(se_raw):
+            continue
+        se = se_raw * 100.0 / (1.0 - bench.baseline) if bench.rule != "raw" else se_raw * 100.0
+        out.append(RunInterval(run_id, bench.key, se, max(0.0, value - Z95 * se), min(100.0, value + Z95 * se),
+                               "harness"))
+    if out and len(out) == len(suite.benchmarks):
+        values = [normalized[b.key] for b in suite.benchmarks]
+        se = float(np.sqrt(sum(r.se**2 for r in out))) / len(out)
+        mean = float(np.mean(values))
+        out.append(RunInterval(run_id, AVERAGE, se, max(0.0, mean - Z95 * se), min(100.0, mean + Z95 * se),
+                               "harness"))
+    return out
