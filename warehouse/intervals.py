@@ -15,26 +15,14 @@ file has one (a normal interval on the normalized scale), and no interval where 
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 import polars as pl
 
 from core.benchmarks import Benchmark, Suite
+from warehouse.rows import RunIntervalRow as RunInterval
 from warehouse.statistics import Z95, average_rule, benchmark_rule, bootstrap, clustered_mean, normalize
 
 AVERAGE = "average"
-
-
-class RunInterval(NamedTuple):
-    """``run_intervals``: one benchmark's (or the average's) standard error and 95% interval."""
-
-    run_id: str
-    benchmark: str  # a benchmark key, or "average"
-    se: float | None
-    ci_low: float | None
-    ci_high: float | None
-    method: str  # clustered | bootstrap | harness
 
 
 def tasks_of(benchmark: Benchmark, tasks: list[str]) -> list[str]:

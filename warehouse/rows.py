@@ -154,6 +154,17 @@ class RequestRow(NamedTuple):
     commit_title: str | None = None
 
 
+class RunIntervalRow(NamedTuple):
+    """``run_intervals``: one benchmark's (or the average's) standard error and 95% interval, normalized scale."""
+
+    run_id: str
+    benchmark: str  # a benchmark key, or "average"
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    method: str  # clustered | bootstrap | harness
+
+
 class RequestEventRow(NamedTuple):
     """``request_events``: the status at position ``seq`` of a request's history."""
 
@@ -176,7 +187,8 @@ class Load:
     benchmark_scores: list[BenchmarkScoreRow] = field(default_factory=list)
     flags: list[ImportedFlagRow] = field(default_factory=list)
     seen: list[IngestedFileRow] = field(default_factory=list)
-    quarantined: list[QuarantineRow] = field(default_factory=list)  # what of the file could not be loaded
+    quarantined: list[QuarantineRow] = field(default_factory=list)
+    intervals: list[RunIntervalRow] = field(default_factory=list)  # the runs' uncertainty  # what of the file could not be loaded
 
 
 _ARROW_TYPES = {str: pa.string(), float: pa.float64(), bool: pa.bool_(), int: pa.int64(),

@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
+
+from core.suites import SUITES
 from warehouse.formats import loads, parse_results
 from warehouse.importers.scored_runs import RunFacts, run_rows
 from warehouse.importers.source_files import content_sha, keep_raw
+from warehouse.intervals import sample_intervals
 from warehouse.rows import IngestedFileRow, Load
 from warehouse.samples import write_samples_parquet
 from warehouse.writer import Writer
@@ -43,5 +47,7 @@ def ingest_bundle(writer: Writer, bundle: Path) -> bool:
                  duration_s=run.get("duration_s"), device=run.get("device"), dtype=run.get("dtype"),
                  bundle_path=str(bundle), samples_file=samples_file,
              ))
+    if samples_file is not None and parsed.suite in SUITES:  # the run's uncertainty, computed once
+        load.intervals = sample_intervals(run_id, pl.read_parquet(samples_file), SUITES[parsed.suite])
     writer.commit_loads([load])
     return True
