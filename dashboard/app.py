@@ -20,6 +20,7 @@ nav = st.navigation([
     st.Page(PAGES / "quantization.py", title="Quantization", icon="⚖️", url_path="quantization"),
     st.Page(PAGES / "model.py", title="Model", icon="🔎", url_path="model"),
     st.Page(PAGES / "flags.py", title="Flags", icon="🚩", url_path="flags"),
+    st.Page(PAGES / "maintainers.py", title="Maintainers", icon="🛠️", url_path="maintainers"),
     st.Page(PAGES / "about.py", title="About", icon="ℹ️", url_path="about"),
 ])
 nav.run()

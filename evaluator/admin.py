@@ -1,35 +1,22 @@
-"""Maintainer actions on the queue: relaunch a failed request, rebuild the queue from request records."""
+"""Maintainer actions on the queue: relaunch failed requests (``evaluator.maintainers``), rebuild the queue
+from request records."""
 
 from __future__ import annotations
 
-from core.settings import Config, is_maintainer
+from core.settings import Config
 from evaluator.jobs import enqueue
 from evaluator.lifecycle import Lifecycle
+from evaluator.maintainers import relaunch, relaunch_failed_infrastructure
 from evaluator.queue import evaluation_queue
 from evaluator.requests import RequestStatus
+from warehouse.maintenance import NotAllowed, check_token
 
-
-class NotAllowed(PermissionError):
-    pass
+__all__ = ["NotAllowed", "reconcile", "relaunch", "relaunch_failed_infrastructure", "require_admin"]
 
 
 def require_admin(cfg: Config, token: str | None) -> None:
-    if not cfg.admin_token:
-        raise NotAllowed("admin_token: maintainer actions are disabled (set LLMBOARD_ADMIN_TOKEN)")
-    if not is_maintainer(cfg.admin_token, token):
-        raise NotAllowed("admin_token: wrong or missing maintainer token")
-
-
-def relaunch(cfg: Config, request_id: str, token: str | None) -> str:
-    """Put a FAILED request back in the queue (maintainers only); returns the new job id."""
-    require_admin(cfg, token)
-    life = Lifecycle(cfg)
-    req = life.store.load(request_id)
-    if req.status != RequestStatus.FAILED:
-        raise ValueError(f"request {request_id} is {req.status}: only FAILED requests can be relaunched")
-    life.transition(request_id, RequestStatus.PENDING, "relaunched by a maintainer", attempts=0,
-                    failure_kind=None, failure_reason=None)
-    return enqueue(request_id, cfg)
+    """Refuse (NotAllowed, one line) unless ``token`` is the maintainers' admin token."""
+    check_token(cfg.admin_token, token)
 
 
 def reconcile(cfg: Config) -> list[str]:

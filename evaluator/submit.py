@@ -22,6 +22,7 @@ from evaluator.lifecycle import Lifecycle
 from evaluator.queue import QueueUnavailable, check_reachable
 from evaluator.requests import Request, RequestStatus
 from evaluator.sources import CommitInfo, open_source
+from warehouse import queries
 
 ACTIVE = {RequestStatus.PENDING, RequestStatus.RUNNING, RequestStatus.FINISHED}
 
@@ -118,12 +119,14 @@ def inspect_submission(sub: Submission, cfg: Config) -> Inspected:
     return Inspected(model_id, str(path.resolve()) if path else "hub", facts, source.commit())
 
 
-def admit(sub: Submission, cfg: Config, seen: Inspected, existing: list[Request]) -> Request:
-    """The checks against earlier requests (duplicates, rate limit, copies); the request to store."""
+def admit(sub: Submission, cfg: Config, seen: Inspected, existing: list[Request],
+          removed: frozenset[str] | set[str] = frozenset()) -> Request:
+    """The checks against earlier requests (duplicates, rate limit, copies); the request to store. A request
+    whose entry a maintainer removed (``removed``: their ids) is no duplicate."""
     model_id, source, facts, commit = seen
     for r in existing:
         if (r.model, r.sha, r.precision, r.weight_type) == (model_id, facts.sha, sub.precision, sub.weight_type) \
-                and r.status in ACTIVE:
+                and r.status in ACTIVE and r.request_id not in removed:
             raise SubmissionError("model", f"{model_id} at {facts.sha[:10]} in {sub.precision} ({sub.weight_type}) "
                                            f"was already submitted: see request {r.request_id} ({r.status}); a new "
                                            "commit or another precision is welcome")
@@ -156,10 +159,15 @@ def submit(sub: Submission, cfg: Config) -> Request:
     The model's files are checked first, without the request store's lock (a hub lookup or hashing
     large weights must not hold up workers); the checks against earlier requests run under it."""
     seen = inspect_submission(sub, cfg)
+    moved = queries.renamed(cfg.home, seen.model_id)
+    if moved is not None:
+        raise SubmissionError("model", f"{seen.model_id} was renamed to {moved.new} by the maintainers "
+                                       f"({moved.reason}): submit it as {moved.new}")
+    removed = queries.removed_request_ids(cfg.home, seen.model_id)
     life = Lifecycle(cfg)
     check_reachable(life.conn, cfg.redis_url)  # no record for a request that no queue would hold
     with life.store.locked():
-        req = admit(sub, cfg, seen, life.store.all())
+        req = admit(sub, cfg, seen, life.store.all(), removed)
         life.create(req)
     try:
         enqueue(req.request_id, cfg)  # a request whose copy_of is set gets its flag from the writer

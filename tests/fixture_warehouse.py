@@ -6,7 +6,7 @@ It holds
 - synthetic lm-eval result bundles of our offline suite (suite ``offline``) for a few models, several
   precisions and several commits, with per-sample details, ingested as the workers' bundles are;
 - request records in ``requests/`` in every state (PENDING, RUNNING with progress, FINISHED, FAILED);
-- one open flag.
+- one flag a maintainer confirmed (its model is hidden unless 'Show flagged' is on).
 
 Scores are a deterministic function of (model, sha, precision, attempt), so tests can recompute them.
 """
@@ -192,7 +192,7 @@ def build_fixture_warehouse(home: Path, *, real: bool = True, extra_models: int 
         w.insert_frame("flags", pa.table({
             "flag_id": ["fixture-flag-1"], "model_id": [FLAGGED_MODEL], "kind": ["contamination"],
             "reason": ["trained on the MMLU-Pro test set"], "author": ["fixture"],
-            "created_at": pa.array([datetime(2025, 2, 1, 10)], pa.timestamp("us")), "status": ["open"]}))
+            "created_at": pa.array([datetime(2025, 2, 1, 10)], pa.timestamp("us")), "status": ["confirmed"]}))
         w.insert_frame("flag_comments", pa.table({
             "flag_id": ["fixture-flag-1"], "seq": pa.array([0], pa.int32()), "author": ["fixture"],
             "body": ["see the dataset card"], "created_at": pa.array([datetime(2025, 2, 1, 11)], pa.timestamp("us"))}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from core.settings import SETTINGS
 from tests.conftest import REPO
 from tests.warehouse_files import table
+from warehouse import db
 from warehouse.ingest import Writer
 
 
@@ -19,7 +20,7 @@ def test_migrations_are_applied_once(tmp_path):
     for _ in range(2):
         with Writer(tmp_path):
             pass
-    assert table(tmp_path, "SELECT count(*) FROM schema_migrations") == [(1,)]
+    assert table(tmp_path, "SELECT count(*) FROM schema_migrations") == [(len(db.migrations()),)]
 
 
 def request_record(request_id: str, model: str, statuses: list[str], **extra) -> dict:
@@ -58,7 +59,7 @@ def test_a_copy_is_flagged_once_by_the_writer(tmp_path):
     assert [r[1:5] for r in rows] == [("thief/renamed", "unattributed-copy", "llmboard", "open")]
     assert rows[0][5] == ("possible unattributed copy: its weights are identical to those of demo/original "
                           "(sha256 of config.json, model.safetensors)")
-    flags.close(tmp_path, rows[0][0], "dismissed", token="t", admin_token="t")
+    flags.close(tmp_path, rows[0][0], "dismissed", reason="the original's author", token="t", admin_token="t")
     with Writer(tmp_path, wait_message=None) as w:  # the ingest service's start-up sync sees it again
         w.upsert_request({**copy, "status": "FINISHED"})
     assert table(tmp_path, "SELECT status FROM flags") == [("dismissed",)], "a dismissed flag stays dismissed"

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Protocol
 
 KINDS = ("contamination", "unattributed-copy", "wrong-category", "other")
-CLOSED = ("resolved", "dismissed")
+DECISIONS = ("confirmed", "dismissed")  # a maintainer's: confirmed hides the model, dismissed clears the badge
 MAX_TEXT = 4000
+FLAGS_PER_DAY = 5  # flags one sender may open in 24 hours
 
 
 class FlagError(ValueError):
@@ -28,6 +29,8 @@ class FlagWriter(Protocol):
     def has_open_flag(self, model: str, kind: str, author: str) -> bool: ...
 
     def insert_flag(self, model: str, kind: str, reason: str, author: str) -> str: ...
+
+    def flags_since(self, author: str, hours: float) -> int: ...
 
 
 def checked_text(field: str, value: str | None) -> str:
@@ -48,6 +51,13 @@ def open_flag(w: FlagWriter, model: str, kind: str, reason: str, author: str = "
     if not w.model_exists(model):
         raise FlagError("model", f"no model {model!r} in the warehouse")
     return w.insert_flag(model, kind, reason, author)
+
+
+def check_flag_rate(w: FlagWriter, author: str) -> None:
+    """A sender opens at most FLAGS_PER_DAY flags in 24 hours (the writer's own flags are not counted here)."""
+    if w.flags_since(author, 24) >= FLAGS_PER_DAY:
+        raise FlagError("author", f"{author} opened {FLAGS_PER_DAY} flags in the last 24 hours, the most one sender "
+                                  "may; comment on an open flag, or try again tomorrow")
 
 
 def open_flag_once(w: FlagWriter, model: str, kind: str, reason: str, author: str) -> str | None:

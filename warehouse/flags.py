@@ -1,26 +1,42 @@
 """Flags on models, as users raise them: open one (contamination, an unattributed copy or merge, a wrong
-category, other), discuss it, and let a maintainer (the admin token) resolve or dismiss it.
+category, other), discuss it, and let a maintainer (the admin token) confirm or dismiss it with a reason.
 
-Each action is one writer session; the rules (kinds, text limits, ``open_flag`` inside a session the
-caller holds) live in ``warehouse.flag_rules``. An open flag hides the model from the default
-leaderboard view once the writer has rebuilt the leaderboard tables at the end of the session.
+An open flag marks the model with a badge linking to its thread; only a maintainer's confirmation hides
+the model from the default leaderboard view ('Show flagged' brings it back); a dismissal clears the badge.
+A flag is kept on the model through renames. Each action is one writer session; the rules (kinds, text
+limits, the rate per sender, ``open_flag`` inside a session the caller holds) live in
+``warehouse.flag_rules``, the decision and its audit entry here.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from core.settings import is_maintainer
-from warehouse.flag_rules import CLOSED, KINDS, FlagError, checked_text, open_flag
+from warehouse.curation import Action
+from warehouse.flag_rules import (
+    DECISIONS,
+    FLAGS_PER_DAY,
+    KINDS,
+    FlagError,
+    check_flag_rate,
+    checked_text,
+    open_flag,
+)
+from warehouse.maintenance import NotAllowed, actor, check_token
 from warehouse.writer import Writer
 
-__all__ = ["CLOSED", "KINDS", "FlagError", "close", "comment", "flag_model", "open_flag"]
+__all__ = ["DECISIONS", "FLAGS_PER_DAY", "KINDS", "FlagError", "NotAllowed", "close", "comment", "flag_model",
+           "open_flag"]
+
+AUDITED_AS = {"confirmed": "confirm-flag", "dismissed": "dismiss-flag"}
 
 
 def flag_model(home: Path, model: str, kind: str, reason: str, author: str = "anonymous") -> str:
-    """Open a flag on a model; returns its id."""
+    """Open a flag on a model (its current name, for an earlier one); returns its id."""
+    author = checked_text("author", author or "anonymous")
     with Writer(home, wait_message=None) as w:
-        return open_flag(w, model, kind, reason, author)
+        check_flag_rate(w, author)
+        return open_flag(w, w.current_name(model), kind, reason, author)
 
 
 def comment(home: Path, flag_id: str, body: str, author: str = "anonymous") -> None:
@@ -31,18 +47,19 @@ def comment(home: Path, flag_id: str, body: str, author: str = "anonymous") -> N
         w.add_flag_comment(flag_id, author, body)
 
 
-def close(home: Path, flag_id: str, status: str, *, token: str, admin_token: str, by: str = "maintainer") -> None:
-    """Resolve or dismiss a flag; only with the maintainers' admin token (none configured: nobody can)."""
-    if status not in CLOSED:
-        raise FlagError("status", f"{status!r}: accepted values are {', '.join(CLOSED)}")
-    if not admin_token:
-        raise FlagError("token", "maintainer actions are disabled (LLMBOARD_ADMIN_TOKEN is not set)")
-    if not is_maintainer(admin_token, token):
-        raise FlagError("token", "wrong admin token")
-    with Writer(home, wait_message=None) as w:
+def close(home: Path, flag_id: str, status: str, *, reason: str, token: str | None, admin_token: str | None,
+          by: str | None = None) -> None:
+    """Confirm (the model is hidden) or dismiss (the badge goes) a flag, with the reason; maintainers only.
+    A decision can be changed later (a confirmed flag dismissed, say); the thread keeps each one."""
+    check_token(admin_token, token)
+    if status not in DECISIONS:
+        raise FlagError("status", f"{status!r}: accepted values are {', '.join(DECISIONS)}")
+    reason, who = checked_text("reason", reason), actor(by)
+    with Writer(home, wait_message=None) as w, w.transaction():
         state = w.flag_state(flag_id)
         if state is None:
             raise FlagError("flag", f"no flag {flag_id!r}")
-        if state[0] != "open":
-            raise FlagError("flag", f"flag {flag_id} is already {state[0]}")
-        w.close_flag(flag_id, status, by)
+        if state[0] == status:
+            raise FlagError("flag", f"flag {flag_id} is already {status}")
+        w.close_flag(flag_id, status, who, reason)
+        w.record_action(Action(who, AUDITED_AS[status], state[1], reason, {"flag_id": flag_id, "was": state[0]}))

@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from core.suites import SUITES
+from warehouse.curation import HIDDEN_RUNS
 
 TABLES = {"leaderboard": "suite, model_id, precision",
           "leaderboard_revisions": "suite, model_id, precision, sha"}
@@ -34,7 +35,11 @@ ORDER = {"runs_wide": "model_id, precision, run_at, run_id",
 ENTRY_COLUMNS = ("suite", "model_id", "precision", "sha", "run_id", "request_id", "n_runs", "average", "static_rank",
                  "model_type", "weight_type", "params_b", "license", "architecture", "base_model", "merged", "moe",
                  "hub_hearts", "available_on_hub", "flagged", "use_chat_template", "finished_at", "co2_kg", "origin")
-"""The leaderboard tables' columns before the benchmark columns (then ``model_key``, ``license_key``)."""
+"""The leaderboard tables' columns before the benchmark columns (then ``model_key``, ``license_key``, and
+``FLAG_COLUMNS``). Removed runs (``curation.HIDDEN_RUNS``) make no entry; ``flagged``: a maintainer
+confirmed a flag on the model; ``model_key`` holds the earlier names too, so a search finds them."""
+FLAG_COLUMNS = ("open_flag", "renamed_from")
+"""The newest open flag's id (a badge linking to its thread) and the model's earlier names (", ")."""
 RESORT_SHARE = 0.2  # rewrite a table in order once this share of its rows was appended since
 RUN_FIELDS = ("run_id, request_id, model_id, sha, precision, weight_type, model_type, use_chat_template, suite, "
               "finished_at, ingested_at, coalesce(finished_at, ingested_at) AS run_at, params_b, co2_kg, average, origin")
@@ -81,10 +86,14 @@ def _entries_sql(partition: str, only_touched: bool = False) -> str:
     WITH latest AS (
         SELECT run_id, count(*) OVER (PARTITION BY {partition}) AS n_runs
         FROM runs_wide
-        WHERE model_id NOT IN (SELECT model_id FROM model_removals) {touched}
+        WHERE run_id NOT IN ({HIDDEN_RUNS}) {touched}
         QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY run_at DESC, ingested_at DESC, run_id) = 1
     ),
-    open_flags AS (SELECT model_id, count(*) AS n FROM flags WHERE status = 'open' GROUP BY model_id)
+    flag_states AS (SELECT model_id, count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
+                           arg_max(flag_id, created_at) FILTER (WHERE status = 'open') AS open_flag
+                    FROM flags GROUP BY model_id),
+    aliases AS (SELECT new_id AS model_id, string_agg(old_id, ', ' ORDER BY renamed_at) AS renamed_from
+                FROM model_renames GROUP BY new_id)
     SELECT
         l.suite, l.model_id, l.precision, l.sha, l.run_id, l.request_id, x.n_runs,
         l.average,
@@ -96,14 +105,16 @@ def _entries_sql(partition: str, only_touched: bool = False) -> str:
         coalesce(m.merged, false) OR coalesce(l.model_type, m.model_type) = 'merge' AS merged,
         coalesce(m.moe, false) AS moe,
         m.hub_hearts, m.available_on_hub,
-        coalesce(f.n, 0) > 0 AS flagged,
+        coalesce(f.confirmed, 0) > 0 AS flagged,
         l.use_chat_template, l.finished_at, l.co2_kg, l.origin,
         {columns},
-        lower(l.model_id) AS model_key, lower(coalesce(m.license, '')) AS license_key
+        lower(l.model_id || coalesce(chr(10) || a.renamed_from, '')) AS model_key,
+        lower(coalesce(m.license, '')) AS license_key, f.open_flag, a.renamed_from
     FROM latest x
     JOIN runs_wide l USING (run_id)
     LEFT JOIN models m ON m.model_id = l.model_id
-    LEFT JOIN open_flags f ON f.model_id = l.model_id
+    LEFT JOIN flag_states f ON f.model_id = l.model_id
+    LEFT JOIN aliases a ON a.model_id = l.model_id
     """
 
 
@@ -119,27 +130,31 @@ def _set_ordered(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.execute("INSERT OR REPLACE INTO meta SELECT ?, count(*)::VARCHAR FROM " + table, [f"ordered_rows:{table}"])
 
 
-def _resort_if_needed(con: duckdb.DuckDBPyConnection, table: str) -> None:
+def _resort_if_needed(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Rewrite `table` in order if too many rows were appended since; whether it did."""
     found = con.execute("SELECT value FROM meta WHERE key = ?", [f"ordered_rows:{table}"]).fetchall()
     ordered = int(found[0][0]) if found else 0
     total = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     if total - ordered > RESORT_SHARE * max(ordered, 1):
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY {ORDER[table]}")
         _set_ordered(con, table)
+        return True
+    return False
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None) -> None:
+def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None) -> bool:
     """Build the read tables from scratch, or (``models`` given) refresh only those models' leaderboard
-    rows (their runs_wide rows are kept current by ``append_runs``)."""
+    rows (their runs_wide rows are kept current by ``append_runs``). Returns whether a table was
+    rewritten whole (rowids renumbered: the next read snapshot must be a new base, ``warehouse.snapshots``)."""
     if models is None or not exists(con):
         con.execute(f"CREATE OR REPLACE TABLE runs_wide AS {_runs_wide_sql()} ORDER BY {ORDER['runs_wide']}")
         _set_ordered(con, "runs_wide")
         for table, partition in TABLES.items():
             con.execute(f"CREATE OR REPLACE TABLE {table} AS {_entries_sql(partition)} ORDER BY {ORDER[table]}")
             _set_ordered(con, table)
-        return
+        return True
     if not models:
-        return
+        return False
     con.register("_touched", pa.table({"model_id": pa.array(list(models), pa.string())}))
     try:
         con.execute("BEGIN")
@@ -154,11 +169,11 @@ def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None)
                 ) x
                 WHERE {table}.rowid = x.rid AND {table}.static_rank IS DISTINCT FROM x.rk
             """)
-        for table in ORDER:
-            _resort_if_needed(con, table)
+        rewritten = [_resort_if_needed(con, table) for table in ORDER]
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
         con.unregister("_touched")
+    return any(rewritten)

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from warehouse import db, leaderboard
+from warehouse import curation, db, leaderboard, snapshots
 from warehouse.flag_rules import open_flag_once
 from warehouse.request_records import (
     COPY_FLAG_AUTHOR,
@@ -43,6 +43,7 @@ from warehouse.rows import (
     QuarantineRow,
     RequestEventRow,
     RequestRow,
+    RunIntervalRow,
     RunRow,
     RunScoreRow,
     columns,
@@ -73,7 +74,9 @@ class Writer:
         self.con: duckdb.DuckDBPyConnection | None = None  # the session's connection: for the writer alone
         self.changed = False  # publish a snapshot when the session ends
         self._rebuild_all = False
+        self._needs_base = False  # the next publish writes a whole new base (warehouse.snapshots)
         self._touched: set[str] = set()  # models whose leaderboard rows are stale
+        self._renames: dict[str, str] | None = None  # earlier name -> current name, read once a session
         self._executor: ProcessPoolExecutor | None = None
         self._last_publish = time.monotonic()
         self._publish_cost = 0.0
@@ -99,9 +102,8 @@ class Writer:
         try:
             if self.changed:
                 self._refresh_read_tables()
+                self._publish_snapshot()
             self.con.close()
-            if self.changed:
-                db.publish_snapshot(self.path, self.snapshots)
         finally:
             self._lock_cm.__exit__(*exc)
 
@@ -127,26 +129,32 @@ class Writer:
     # -- publishing ------------------------------------------------------------------------------
     def _refresh_read_tables(self) -> None:
         if self._rebuild_all:
-            leaderboard.rebuild(self.con)
+            self._needs_base |= leaderboard.rebuild(self.con)
         elif self._touched:
-            leaderboard.rebuild(self.con, models=sorted(self._touched))
+            self._needs_base |= leaderboard.rebuild(self.con, models=sorted(self._touched))
+        snapshots.record_touched(self.con, self._touched)
         self._rebuild_all, self._touched = False, set()
         self.con.execute("INSERT OR REPLACE INTO meta VALUES ('ingested_at', ?)", [datetime.now(UTC).isoformat()])
-        self.con.execute("CHECKPOINT")
 
     def rebuild_read_tables(self) -> None:
         """Rebuild every leaderboard table from scratch now (the session's publish then has nothing to redo)."""
         leaderboard.rebuild(self.con)
-        self._rebuild_all, self._touched = False, set()
+        self._rebuild_all, self._touched, self._needs_base = False, set(), True
 
     def publish(self) -> int:
         """Refresh the leaderboard rows, checkpoint and publish a read snapshot now (mid-session)."""
         started = time.monotonic()
         self._refresh_read_tables()
-        version = db.publish_snapshot(self.path, self.snapshots)
+        version = self._publish_snapshot()
         self.changed = False
         self._last_publish = time.monotonic()
         self._publish_cost = self._last_publish - started
+        return version
+
+    def _publish_snapshot(self) -> int:
+        """A delta on the current read snapshot's base, or a new base (``warehouse.snapshots``)."""
+        version = snapshots.publish(self.con, self.path, self.snapshots, force_base=self._needs_base)
+        self._needs_base = False
         return version
 
     def maybe_publish(self) -> None:
@@ -239,9 +247,10 @@ class Writer:
         finally:
             _unregister(self.con, "_runs", "_benchmark_scores")
         self._insert("scores", RunScoreRow, [r for load in loads for r in load.scores])
+        self._insert("run_intervals", RunIntervalRow, [r for load in loads for r in load.intervals])
         self._insert("flags", ImportedFlagRow, [r for load in loads for r in load.flags], or_ignore=True,
                      select="SELECT flag_id, model_id, 'other', 'flagged on the Open LLM Leaderboard', "
-                            "'import', now(), 'open', NULL, NULL FROM _frame")
+                            "'import', now(), 'confirmed', NULL, NULL, NULL FROM _frame")
         self._insert("ingested_files", IngestedFileRow, [r for load in loads for r in load.seen],
                      select="SELECT *, now() FROM _frame")
         files = {(f.kind, f.path) for load in loads for f in load.seen}
@@ -302,6 +311,7 @@ class Writer:
         """Store a request record inside the caller's transaction: its model, its current row, and the
         events of its history not stored yet. A request seen for the first time whose weights copy another
         model's (``copy_of``) flags its model, unless the writer flagged it so already and it is still open."""
+        record = self._follow_rename(record)
         self.upsert_model(**request_model(record)._asdict())
         row = request_row(record, origin=origin, source_file=source_file, raw=raw)
         first_time = self.con.execute("SELECT 1 FROM requests WHERE request_id = ?",
@@ -340,7 +350,7 @@ class Writer:
     def insert_flag(self, model: str, kind: str, reason: str, author: str) -> str:
         """Open a flag (checked by ``flag_rules.open_flag``); returns its id."""
         flag_id = uuid.uuid4().hex[:16]
-        self.con.execute("INSERT INTO flags VALUES (?, ?, ?, ?, ?, now(), 'open', NULL, NULL)",
+        self.con.execute("INSERT INTO flags VALUES (?, ?, ?, ?, ?, now(), 'open', NULL, NULL, NULL)",
                          [flag_id, model, kind, reason, author])
         self._touch_model(model)
         return flag_id
@@ -354,11 +364,47 @@ class Writer:
                          "FROM flag_comments WHERE flag_id = ?", [flag_id, author, body, flag_id])
         self.changed = True
 
-    def close_flag(self, flag_id: str, status: str, by: str) -> None:
-        self.con.execute("UPDATE flags SET status = ?, closed_by = ?, closed_at = now() WHERE flag_id = ?",
-                         [status, by, flag_id])
-        model = self.con.execute("SELECT model_id FROM flags WHERE flag_id = ?", [flag_id]).fetchone()[0]
+    def close_flag(self, flag_id: str, status: str, by: str, reason: str) -> None:
+        """A maintainer's decision (confirmed, dismissed), with its reason also kept in the flag's thread."""
+        model = curation.decide_flag(self.con, flag_id, status, by, reason)
+        self.add_flag_comment(flag_id, by, f"{status}: {reason}")
         self._touch_model(model)
+
+    def flags_since(self, author: str, hours: float) -> int:
+        return curation.flags_since(self.con, author, hours)
+
+    # -- maintainers' actions (their SQL and rules: warehouse.curation) ---------------------------
+    def record_action(self, action: curation.Action) -> str:
+        """Add an entry to the audit log."""
+        self.changed = True
+        return curation.record_action(self.con, action)
+
+    def remove_entries(self, removal: curation.Removal) -> tuple[str, list[str]]:
+        """Hide the matching runs from every ranking, search and export: (removal id, run ids)."""
+        found = curation.remove_entries(self.con, removal)
+        self._touch_model(removal.model_id)
+        return found
+
+    def restore_entries(self, model: str, sha: str | None, precision: str | None, by: str) -> list[str]:
+        restored = curation.restore_entries(self.con, model, sha, precision, by)
+        self._touch_model(model)
+        return restored
+
+    def rename_model(self, old: str, new: str, reason: str, by: str) -> None:
+        """Move the model's requests, runs, flags and removals to ``new`` (checked to be no model yet)."""
+        curation.rename_model(self.con, old, new, reason, by)
+        self._renames = None
+        self.changed = self._rebuild_all = True  # runs and runs_wide rows changed in place: rebuild them all
+
+    def current_name(self, model: str) -> str:
+        """The model's name now (an earlier name leads to the current one)."""
+        if self._renames is None:
+            self._renames = curation.renames(self.con)
+        return self._renames.get(model, model)
+
+    def _follow_rename(self, record: dict) -> dict:
+        new = self.current_name(record["model"])
+        return record if new == record["model"] else {**record, "model": new}
 
 
 def _unregister(con: duckdb.DuckDBPyConnection, *names: str) -> None:

@@ -1,15 +1,18 @@
-"""Flags: raise a concern about a model, discuss it; maintainers resolve or dismiss it."""
+"""Flags: raise a concern about a model and discuss it; maintainers confirm or dismiss it with a reason."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from core.settings import is_maintainer
 from dashboard import data
 from warehouse import flags as flagging
 from warehouse import queries
 
 st.title("🚩 Flags")
-st.caption("A model with an open flag is hidden from the leaderboard unless 'Show flagged' is on.")
+st.caption("An open flag puts a 🚩 badge on the model, linking here. Only a maintainer's confirmation hides the "
+           "model from the leaderboard ('Show flagged' brings it back); a dismissal clears the badge. "
+           f"One sender may open {flagging.FLAGS_PER_DAY} flags a day.")
 names = data.model_names()
 if not names:
     st.info("No models yet: flags can be raised once a model has been evaluated. Submit one on the Submit page.")
@@ -19,8 +22,8 @@ if not names:
 def attempt(action, *args, **kwargs) -> bool:
     try:
         action(data.home(), *args, **kwargs)
-    except flagging.FlagError as exc:
-        st.error(f"{exc.field}: {exc.message}")
+    except (flagging.FlagError, flagging.NotAllowed) as exc:
+        st.error(str(exc))
         return False
     return True
 
@@ -39,22 +42,32 @@ all_flags = data.cached(queries.model_flags)
 st.subheader(f"All flags ({all_flags.height})")
 if all_flags.height == 0:
     st.info("No model has been flagged.")
-token = st.text_input("Admin token (maintainers only)", type="password")
+with st.expander("Maintainers", expanded=bool(st.session_state.get("flags_token"))):
+    token = st.text_input("Admin token (maintainers only)", type="password", key="flags_token")
+    by = st.text_input("Maintainer name (for the audit log)", key="flags_by")
+maintainer = is_maintainer(data.config().admin_token, token)
+if token and not maintainer:
+    st.error("admin_token: wrong maintainer token")
+BADGES = {"open": "🚩", "confirmed": "⛔", "dismissed": "✅"}
+shown = st.query_params.get("flag")
 for flag in all_flags.iter_rows(named=True):
-    badge = "🚩" if flag["status"] == "open" else "✅"
-    with st.expander(f"{badge} {flag['model_id']} · {flag['kind']} · {flag['status']}", expanded=flag["status"] == "open"):
+    fid = flag["flag_id"]
+    title = f"{BADGES.get(flag['status'], '✅')} {flag['model_id']} · {flag['kind']} · {flag['status']}"
+    with st.expander(title, expanded=flag["status"] == "open" or fid == shown):
         st.write(f"**{flag['author']}** ({flag['created_at']:%Y-%m-%d %H:%M}): {flag['reason']}")
         for c in flag["comments"] or []:
             st.write(f"**{c['author']}** ({c['created_at']:%Y-%m-%d %H:%M}): {c['body']}")
         if flag["status"] != "open":
             st.caption(f"{flag['status']} by {flag['closed_by']} at {flag['closed_at']}")
-            continue
-        fid = flag["flag_id"]
         body = st.text_input("Comment", key=f"body-{fid}")
-        b = st.columns(3)
-        if b[0].button("Comment", key=f"comment-{fid}") and attempt(flagging.comment, fid, body, author):
+        if st.button("Comment", key=f"comment-{fid}") and attempt(flagging.comment, fid, body, author):
             st.rerun()
-        for col, status in zip(b[1:], flagging.CLOSED, strict=True):
-            if col.button(status.removesuffix("d").title(), key=f"{status}-{fid}") and attempt(
-                    flagging.close, fid, status, token=token, admin_token=data.config().admin_token):
+        if not maintainer:
+            continue
+        why = st.text_input("Reason for the decision", key=f"why-{fid}")
+        b = st.columns(2)
+        for col, (status, label) in zip(b, (("confirmed", "Confirm (hide)"), ("dismissed", "Dismiss")), strict=True):
+            if flag["status"] != status and col.button(label, key=f"{status}-{fid}") and attempt(
+                    flagging.close, fid, status, reason=why, token=token, admin_token=data.config().admin_token,
+                    by=by):
                 st.rerun()

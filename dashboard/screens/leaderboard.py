@@ -19,6 +19,7 @@ from warehouse import queries
 from warehouse.queries import SearchError
 
 MAX_ROWS = 1000  # rows sent to the browser; a bigger table makes the first render slow
+MARKS = ("open_flag", "renamed_from")  # an open flag's badge (a link to its thread), the model's earlier names
 SEARCH_HELP = ("Separate names with ';' (a model matching any of them is shown), e.g. `llama; qwen`. "
                "`Hub License: mit` keeps only that license, together with any names; order does not matter.")
 
@@ -63,7 +64,7 @@ filters = dict(suite=suite, category=category, search=search or None, show_flagg
                params_max=params[1] if params[1] < max_params else None)
 bench = [(k, labels[k]) for k in shown]
 stored_order = not raw and set(shown) == set(labels)  # the stored average orders rows: the first page is enough
-needed = ["model_id", "precision", "static_rank", "average", *columns,
+needed = ["model_id", "precision", "static_rank", "average", *columns, *MARKS,
           *(f"{k}_raw" if raw else k for k, _ in bench)]
 try:
     if stored_order:
@@ -88,13 +89,23 @@ if pins and (missing := sorted(set(pins) - set(pinned["model_id"]))):
 if total == 0 and not pins:
     st.info("No model matches these filters. Clear the search or widen the filters.")
     st.stop()
-view_args = dict(benchmarks=bench, columns=columns, raw=raw, rank_within_filter=rank_mode == "within filter")
-view = leaderboard_view(board, pinned=pinned, **view_args)
+view_args = dict(benchmarks=bench, columns=[*columns, *MARKS], raw=raw, rank_within_filter=rank_mode == "within filter")
+
+
+def marked(table: pl.DataFrame) -> pl.DataFrame:
+    """The badge of an open flag (a link to its thread) and the earlier names, as the table shows them."""
+    badge = pl.when(pl.col("open_flag").is_not_null()).then(pl.lit("flags?flag=") + pl.col("open_flag"))
+    return table.with_columns(badge.alias("open_flag")).rename({"open_flag": "🚩", "renamed_from": "Renamed from"})
+
+
+view = marked(leaderboard_view(board, pinned=pinned, **view_args))
 st.caption(f"{total} entries" + (f", {len(pins)} pinned" if pins else "")
            + (f"; the table shows the first {MAX_ROWS:,}, the downloads hold all" if total > MAX_ROWS else ""))
 st.dataframe(view.head(MAX_ROWS), hide_index=True, width="stretch", key="board", column_config={
     "Details": st.column_config.LinkColumn("Details", display_text="open", width="small"),
     "📌": st.column_config.CheckboxColumn("📌", width="small"),
+    "🚩": st.column_config.LinkColumn("🚩", display_text="open flag", width="small",
+                                     help="An open flag: a maintainer has not decided on it yet"),
     "Average ⬆️": st.column_config.NumberColumn(format="%.2f"),
     **{label: st.column_config.NumberColumn(format="%.2f") for label in view.columns if label in labels.values()},
 })
@@ -104,7 +115,7 @@ def whole_view() -> pl.DataFrame:
     """Every row of the current view, not only the page shown: built when a download is asked for."""
     if board.height == total:
         return view
-    return leaderboard_view(data.whole_rankings(filters, needed), pinned=pinned, **view_args)
+    return marked(leaderboard_view(data.whole_rankings(filters, needed), pinned=pinned, **view_args))
 
 
 d = st.columns([1, 1, 4])

@@ -21,7 +21,7 @@ st.query_params["model"] = model
 
 info = data.cached(queries.model_info, model) or {}
 flags = data.cached(queries.model_flags, model)
-open_flags = flags.filter(pl.col("status") == "open") if flags.height else flags
+open_flags = flags.filter(pl.col("status").is_in(["open", "confirmed"])) if flags.height else flags
 st.header(model + ("  🚩 flagged" if open_flags.height else ""))
 meta = st.columns(5)
 meta[0].metric("Type", info.get("model_type") or "?")
@@ -32,7 +32,8 @@ meta[4].metric("Architecture", info.get("architecture") or "?")
 if info.get("base_model"):
     st.caption(f"Base model: {info['base_model']}")
 for flag in open_flags.iter_rows(named=True):
-    st.warning(f"Flagged ({flag['kind']}) by {flag['author']}: {flag['reason']}")
+    st.warning(f"Flagged ({flag['kind']}, {flag['status']}) by {flag['author']}: {flag['reason']} "
+               f"([thread](flags?flag={flag['flag_id']}))")
 
 runs = data.cached(queries.model_runs, model)
 st.subheader(f"Runs ({runs.height})")

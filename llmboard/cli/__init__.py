@@ -2,6 +2,7 @@
 
     system    up, worker, ingest-writer        (the processes)
     requests  submit, status, relaunch, reconcile
+    maintainers  remove, restore, rename, audit, flags, flag, confirm-flag, dismiss-flag
     reading   rankings, history, quantization, model, samples
     data      import requests|results|contents, export contents, demo-zoo
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import click
 
-from llmboard.cli import data, reading, requests, system
+from llmboard.cli import data, maintainers, reading, requests, system
 from llmboard.cli.context import one_line
 
 
@@ -39,7 +40,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-for _command in (*system.COMMANDS, *requests.COMMANDS, *reading.COMMANDS, *data.COMMANDS):
+for _command in (*system.COMMANDS, *requests.COMMANDS, *reading.COMMANDS, *data.COMMANDS, *maintainers.COMMANDS):
     main.add_command(_command)
 
 __all__ = ["main"]

@@ -68,15 +68,29 @@ def status(model: str | None, wanted: str | None, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("request_id")
-@click.option("--admin-token", default=None, envvar="LLMBOARD_ADMIN_TOKEN", help="Maintainer token.")
-def relaunch(request_id: str, admin_token: str | None) -> None:
-    """Re-queue a FAILED request (maintainers only)."""
-    from evaluator.admin import NotAllowed
-    from evaluator.admin import relaunch as do_relaunch
+@click.argument("request_id", required=False)
+@click.option("--failed-infrastructure", is_flag=True,
+              help="Re-queue every request that failed for an infrastructure reason.")
+@click.option("--reason", default=None, help="Why, for the audit log.")
+@click.option("--token", "--admin-token", "admin_token", default=None, envvar="LLMBOARD_ADMIN_TOKEN",
+              help="The maintainers' admin token (default: LLMBOARD_ADMIN_TOKEN).")
+@click.option("--by", default=None, help="Your name, recorded in the audit log.")
+def relaunch(request_id: str | None, failed_infrastructure: bool, reason: str | None, admin_token: str | None,
+             by: str | None) -> None:
+    """Re-queue a FAILED request, or every infrastructure failure (maintainers only). The earlier attempts stay
+    in the request's history and their logs are kept."""
+    from evaluator.maintainers import NotAllowed, relaunch_failed_infrastructure
+    from evaluator.maintainers import relaunch as do_relaunch
 
+    if bool(request_id) == failed_infrastructure:
+        raise click.UsageError("give a REQUEST_ID or --failed-infrastructure (one of them)")
     try:
-        job = do_relaunch(config(), request_id, admin_token)
+        if failed_infrastructure:
+            ids = relaunch_failed_infrastructure(config(), admin_token, by=by, reason=reason)
+            click.echo(f"re-queued {len(ids)} request(s) that failed for an infrastructure reason"
+                       + (f": {', '.join(ids)}" if ids else ""))
+            return
+        job = do_relaunch(config(), request_id, admin_token, by=by, reason=reason)
     except (NotAllowed, ValueError, KeyError) as exc:
         raise click.ClickException(one_line(exc)) from None
     click.echo(f"request {request_id} is PENDING again (job {job})")

@@ -11,6 +11,7 @@ Callers use ``warehouse.queries.<name>``; the names below are the public ones.
 from __future__ import annotations
 
 from warehouse.queries.history import run_history, sha_history
+from warehouse.queries.maintainers import Rename, audit_log, removals, removed_request_ids, renamed
 from warehouse.queries.models import (
     model_choices,
     model_flags,
@@ -42,6 +43,7 @@ from warehouse.queries.suites import SUITE_ORDER, available_suites, benchmark_co
 from warehouse.search import SearchError
 
 __all__ = [
+    "Rename", "audit_log", "removals", "removed_request_ids", "renamed",
     "SUITE_ORDER", "PrecisionRun", "SearchError", "available_suites", "benchmark_columns", "by_reference_order",
     "default_suite", "ingest_version", "latest_runs", "leaderboard_facets", "model_choices", "model_flags",
     "model_info", "model_requests", "model_runs", "precision_memory", "precision_scores",

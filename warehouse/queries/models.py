@@ -69,8 +69,9 @@ def model_flags(home: Path, model: str | None = None) -> pl.DataFrame:
     where, params = ("WHERE f.model_id = ?", [model]) if model else ("", [])
     return frame(home, f"""
         SELECT f.flag_id, f.model_id, f.kind, f.reason, f.author, f.created_at, f.status, f.closed_by, f.closed_at,
-               list(struct_pack(author := c.author, body := c.body, created_at := c.created_at) ORDER BY c.seq)
+               f.close_reason, list(struct_pack(author := c.author, body := c.body, created_at := c.created_at) ORDER BY c.seq)
                    FILTER (WHERE c.seq IS NOT NULL) AS comments
         FROM flags f LEFT JOIN flag_comments c USING (flag_id) {where}
-        GROUP BY f.flag_id, f.model_id, f.kind, f.reason, f.author, f.created_at, f.status, f.closed_by, f.closed_at
+        GROUP BY f.flag_id, f.model_id, f.kind, f.reason, f.author, f.created_at, f.status, f.closed_by, f.closed_at,
+                 f.close_reason
         ORDER BY f.status = 'open' DESC, f.created_at DESC""", params)
