@@ -25,7 +25,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LLMBOARD_PORT", "8501", "Port the dashboard is served on."),
     Setting("LLMBOARD_ADDRESS", "127.0.0.1", "Address the dashboard listens on; beyond 127.0.0.1 its Submit page refuses local paths unless LLMBOARD_LOCAL_MODELS is set."),
     Setting("LLMBOARD_LOCAL_MODELS", "", "A folder: the Submit page accepts local repositories under it alone (empty: any, on 127.0.0.1 only)."),
-    Setting("LLMBOARD_ADMIN_TOKEN", "", "Token for maintainer actions (relaunch, resolve flags); empty disables them."),
+    Setting("LLMBOARD_ADMIN_TOKEN", "", "Token for maintainer actions (relaunch, remove, restore, rename, confirm or dismiss flags); empty disables them."),
     Setting("LLMBOARD_SUITE", "offline", "Evaluation suite: `offline` (bundled, no downloads) or `leaderboard` (lm-eval v2, online)."),
     Setting("LLMBOARD_BATCH_SIZE", "4", "Fixed lm-eval batch size (never 'auto' on CPU)."),
     Setting("LLMBOARD_LIMIT", "", "Evaluate at most this many items per task (empty: all); for smoke runs."),

@@ -13,7 +13,7 @@ from tests.conftest import REPO
 from warehouse import queries
 
 APP = str(REPO / "dashboard" / "app.py")
-PAGES = ("leaderboard", "queue", "submit", "history", "quantization", "model", "flags", "about")
+PAGES = ("leaderboard", "queue", "submit", "history", "quantization", "model", "flags", "maintainers", "about")
 
 
 def page(name: str, **query) -> AppTest:

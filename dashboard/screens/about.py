@@ -37,7 +37,8 @@ missing file, an architecture that needs remote code, a revision that moved): fi
 run out, a maintainer can relaunch it. The Queue page shows each failure's reason and the end of its log.
 
 **Flags.** Anyone can flag a model (test-set contamination, an unattributed copy or merge, a wrong category).
-A flagged model is hidden from the default view until a maintainer resolves or dismisses the flag.
+An open flag marks the model with a 🚩 badge linking to its thread and hides nothing; only a maintainer's
+confirmation hides it from the default view ("Show flagged" brings it back), and a dismissal clears the badge.
 
 **Search.** `;` separates names (any of them matches); `Hub License: mit` keeps only that license.
 """)
