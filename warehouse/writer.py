@@ -43,6 +43,7 @@ from warehouse.rows import (
     QuarantineRow,
     RequestEventRow,
     RequestRow,
+    RunIntervalRow,
     RunRow,
     RunScoreRow,
     columns,
@@ -246,6 +247,7 @@ class Writer:
         finally:
             _unregister(self.con, "_runs", "_benchmark_scores")
         self._insert("scores", RunScoreRow, [r for load in loads for r in load.scores])
+        self._insert("run_intervals", RunIntervalRow, [r for load in loads for r in load.intervals])
         self._insert("flags", ImportedFlagRow, [r for load in loads for r in load.flags], or_ignore=True,
                      select="SELECT flag_id, model_id, 'other', 'flagged on the Open LLM Leaderboard', "
                             "'import', now(), 'confirmed', NULL, NULL, NULL FROM _frame")
