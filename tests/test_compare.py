@@ -59,6 +59,16 @@ def test_compare_pairs_items_and_its_flip_rate_matches_the_samples(two_runs):
     assert same["average"]["diff"] == 0 and same["verdict"] == "no detectable difference"
     assert cli("compare", ref, var, "--json") == result, "the same runs always give the same intervals"
 
+    board = cli("rankings", "--json")  # each run's intervals were computed at ingest
+    assert {r["precision"] for r in board} == {"float32", "bfloat16"}
+    for row in board:
+        assert row["ci_low"] <= row["average"] <= row["ci_high"]
+        assert 1 <= row["rank_best"] <= row["rank"] <= row["rank_worst"] <= len(board)
+    if board[0]["ci_low"] > board[1]["ci_high"]:
+        assert (board[0]["rank_worst"], board[1]["rank_best"]) == (1, 2)
+    else:
+        assert (board[0]["rank_worst"], board[1]["rank_best"]) == (2, 1), "overlapping intervals: either order"
+
 
 def test_compare_explains_what_cannot_be_compared(two_runs):
     result = CliRunner().invoke(main, ["compare", two_runs["float32"], "no-such-run"])

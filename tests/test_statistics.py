@@ -104,6 +104,17 @@ def test_choice_agreement_and_kl_divergence():
 
 
 def test_rank_intervals_as_chatbot_arena_counts_them():
-    low, high = [80, 78, 60, 59, None], [90, 85, 70, 65, None]
-    best, worst = rank_intervals(low, high)
-    assert list(best) == [1, 1, 3, 3, 1] and list(worst) == [3, 3, 5, 5, 5]
+    values, low, high = [85, 80, 65, 62, 50, None], [80, 78, 60, 59, None, None], [90, 85, 70, 65, None, None]
+    best, worst = rank_intervals(values, low, high)
+    # the fifth row has no interval: its value (50) stands; the last has nothing: it could be anywhere
+    assert list(best) == [1, 1, 3, 3, 5, 1] and list(worst) == [3, 3, 5, 5, 6, 6]
+
+
+def test_rank_intervals_equal_the_pairwise_count_on_many_rows():
+    rng = np.random.default_rng(9)
+    mid = rng.normal(50, 10, 800)
+    half = rng.uniform(0, 4, 800)
+    best, worst = rank_intervals(mid, mid - half, mid + half)
+    lo, hi = mid - half, mid + half
+    assert (best == 1 + (lo[None, :] > hi[:, None]).sum(axis=1)).all()
+    assert (worst == (hi[None, :] >= lo[:, None]).sum(axis=1)).all()

@@ -188,15 +188,21 @@ def choice_agreement(ref: Sequence[Sequence[float] | None], var: Sequence[Sequen
     return (float(agree[mc].mean()), float(kl[mc].mean())) if mc.any() else (float("nan"), float("nan"))
 
 
-def rank_intervals(low: Sequence[float | None], high: Sequence[float | None]) -> tuple[np.ndarray, np.ndarray]:
-    """Best and worst rank of each row (1 = best, higher score better) consistent with the intervals:
-    best = 1 + rows whose lower bound is above this row's upper bound; worst = the number of rows whose
-    upper bound is not below this row's lower bound. A row without an interval could be anywhere."""
-    lo = np.asarray([np.nan if x is None else x for x in low], dtype=float)
-    hi = np.asarray([np.nan if x is None else x for x in high], dtype=float)
-    lo_cmp, hi_cmp = np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
-    best = 1 + (lo_cmp[None, :] > hi_cmp[:, None]).sum(axis=1)
-    worst = (hi_cmp[None, :] >= lo_cmp[:, None]).sum(axis=1)
+def rank_intervals(values: Sequence[float | None], low: Sequence[float | None], high: Sequence[float | None]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Best and worst rank of each row (1 = best, higher score better) consistent with the intervals, as
+    Chatbot Arena counts them: best = 1 + the rows whose lower bound is above this row's upper bound;
+    worst = the rows whose upper bound is not below this row's lower bound (itself included). A row
+    without an interval counts as its value; one without a value could be anywhere. O(n log n)."""
+    def floats(xs):
+        return np.asarray([np.nan if x is None else x for x in xs], dtype=float)
+
+    v, lo, hi = floats(values), floats(low), floats(high)
+    lo, hi = np.where(np.isnan(lo), v, lo), np.where(np.isnan(hi), v, hi)
+    lo, hi = np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
+    n = v.size
+    best = 1 + n - np.searchsorted(np.sort(lo), hi, side="right")
+    worst = n - np.searchsorted(np.sort(hi), lo, side="left")
     return best, worst
 
 

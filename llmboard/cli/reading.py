@@ -26,13 +26,15 @@ def rankings(suite: str | None, category: str | None, precision: str | None, sea
     from warehouse.search import SearchError
 
     cfg = config()
+    filters = {"suite": suite, "category": category, "precision": precision, "search": search,
+               "all_revisions": all_revisions, "show_flagged": show_flagged}
     try:
-        df = queries.rankings(cfg.home, suite=suite, category=category, precision=precision, search=search,
-                              all_revisions=all_revisions, show_flagged=show_flagged, limit=limit)
+        df = queries.with_rank_ranges(cfg.home, queries.rankings(cfg.home, limit=limit, **filters), **filters)
     except SearchError as exc:
         raise click.ClickException(str(exc)) from None
     keys = [k for k, _ in queries.benchmark_columns(suite or queries.default_suite(cfg.home) or "offline")]
-    print_frame(df, as_json, ["rank", "model_id", "precision", "model_type", "sha", "average", *keys])
+    print_frame(df, as_json, ["rank", "rank_best", "rank_worst", "model_id", "precision", "model_type", "sha",
+                              "average", "ci_low", "ci_high", *keys])
 
 
 @click.command()

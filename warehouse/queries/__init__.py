@@ -32,10 +32,12 @@ from warehouse.queries.precisions import (
 from warehouse.queries.quarantine import quarantine_by_file, quarantined_rows
 from warehouse.queries.rankings import (
     leaderboard_facets,
+    rank_ranges,
     rankings,
     rankings_columns,
     rankings_count,
     rankings_page,
+    with_rank_ranges,
 )
 from warehouse.queries.samples import run_samples, sample_agreement
 from warehouse.queries.snapshot import ingest_version
@@ -43,6 +45,7 @@ from warehouse.queries.suites import SUITE_ORDER, available_suites, benchmark_co
 from warehouse.search import SearchError
 
 __all__ = [
+    "rank_ranges", "with_rank_ranges",
     "Rename", "audit_log", "removals", "removed_request_ids", "renamed",
     "SUITE_ORDER", "PrecisionRun", "SearchError", "available_suites", "benchmark_columns", "by_reference_order",
     "default_suite", "ingest_version", "latest_runs", "leaderboard_facets", "model_choices", "model_flags",

@@ -12,6 +12,7 @@ from warehouse.queries.snapshot import frame, quote
 from warehouse.queries.suites import benchmark_columns, default_suite
 from warehouse.read import reader
 from warehouse.search import parse_search
+from warehouse.statistics import rank_intervals
 
 ORDER = "average DESC NULLS LAST, model_id, precision"  # leaderboard_revisions: then sha
 RANK = "rank() OVER (ORDER BY average DESC NULLS LAST) AS rank"
@@ -66,6 +67,32 @@ def _rankings_filter(
 def rankings_columns(suite: str) -> list[str]:
     """The columns `rankings` returns by default (after `rank`): entry metadata, then the suite's benchmarks."""
     return [*ENTRY_COLUMNS, *(c for key, _ in benchmark_columns(suite) for c in benchmark_fields(key))]
+
+
+def rank_ranges(home: Path, **filters) -> pl.DataFrame:
+    """Every row of a view with its average's 95% interval (``ci_low``, ``ci_high``; none where the run has
+    none) and the best and worst rank consistent with the intervals of all the view's rows
+    (``rank_best``, ``rank_worst``; see ``warehouse.statistics.rank_intervals``). Keyed by ``run_id``."""
+    view = _rankings_filter(home, **filters)
+    if view is None:
+        return pl.DataFrame()
+    rows = frame(home, f"""
+        SELECT v.run_id, v.average, i.ci_low, i.ci_high
+        FROM {view.table} v LEFT JOIN (SELECT run_id, ci_low, ci_high FROM run_intervals
+                                       WHERE benchmark = 'average') i USING (run_id)
+        WHERE {view.cond}""", view.params)
+    if not rows.height:
+        return rows
+    best, worst = rank_intervals(rows["average"].to_list(), rows["ci_low"].to_list(), rows["ci_high"].to_list())
+    return rows.drop("average").with_columns(rank_best=pl.Series(best), rank_worst=pl.Series(worst))
+
+
+def with_rank_ranges(home: Path, rows: pl.DataFrame, **filters) -> pl.DataFrame:
+    """``rows`` of a view (with ``run_id``) joined with their intervals and rank ranges."""
+    if not rows.height or "run_id" not in rows.columns:
+        return rows
+    ranges = rank_ranges(home, **filters)
+    return rows.join(ranges.unique("run_id"), on="run_id", how="left") if ranges.height else rows
 
 
 def rankings(
