@@ -70,9 +70,31 @@ def leaderboard_view(board: pl.DataFrame, benchmarks: list[tuple[str, str]], *, 
         if c in board.columns and c != "model_id":
             out[BASE_COLUMNS.get(c, c)] = pl.col(c)
     out["Average ⬆️"] = pl.col("_average")
+    if "ci_low" in board.columns:  # the stored average's 95% interval and the ranks it allows
+        out["±"] = (pl.col("ci_high") - pl.col("ci_low")) / 2
+        out["Rank range"] = pl.when(pl.col("rank_best").is_null()).then(None).when(
+            pl.col("rank_best") == pl.col("rank_worst")).then(pl.col("rank_best").cast(pl.String)).otherwise(
+            pl.format("{}–{}", "rank_best", "rank_worst"))
     for k, label in benchmarks:
         out[f"{label} Raw" if raw else label] = pl.col(f"_{k}")
     return board.select(**out)
+
+
+def indistinguishable_groups(view: pl.DataFrame, board: pl.DataFrame) -> pl.Series:
+    """A group number per shown row: rows in one group cannot be told apart (each lies within the first
+    row's rank range), in the table's order; a new group starts at the first row certainly below."""
+    ranges = view.join(board.select(pl.col("model_id").alias("Model"), pl.col("precision").alias("Precision"),
+                                    "rank_best", "rank_worst"), on=["Model", "Precision"], how="left") \
+        if "Precision" in view.columns else view.join(
+            board.select(pl.col("model_id").alias("Model"), "rank_best", "rank_worst").unique("Model"),
+            on="Model", how="left")
+    groups, group, anchor_worst = [], 0, None
+    for best, worst in zip(ranges["rank_best"].to_list(), ranges["rank_worst"].to_list(), strict=True):
+        if anchor_worst is None or best is None or best > anchor_worst:
+            group += 1
+            anchor_worst = worst
+        groups.append(group)
+    return pl.Series("Group", groups)
 
 
 def top_n_chart(n: int) -> dict:

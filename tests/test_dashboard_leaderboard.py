@@ -181,3 +181,22 @@ def test_a_new_result_shows_without_restart(tmp_path, monkeypatch):
 
 def test_fixture_models_all_reach_the_board(home):
     assert set(offline_board(home, show_flagged=True)["model_id"]) == set(MODELS)
+
+
+def test_each_row_shows_its_interval_and_rank_range_and_ties_can_be_grouped(home):
+    at = page("leaderboard")
+    shown = table(at).to_dict("records")
+    ranges = {r["run_id"]: r for r in queries.rank_ranges(home, suite="offline").iter_rows(named=True)}
+    board = offline_board(home)
+    assert [s["Model"] for s in shown] == board["model_id"].to_list()
+    for s, row in zip(shown, board.iter_rows(named=True), strict=True):
+        r = ranges[row["run_id"]]
+        assert r["ci_low"] < r["ci_high"], "each run's interval was computed at ingest (from its samples)"
+        assert s["±"] == pytest.approx((r["ci_high"] - r["ci_low"]) / 2)
+        best, worst = r["rank_best"], r["rank_worst"]
+        assert s["Rank range"] == (str(best) if best == worst else f"{best}–{worst}")
+        assert best <= s["Rank"] <= worst
+    widget(at.toggle, "Group rows that cannot be told apart").set_value(True).run()
+    groups = table(at)["Group"].tolist()
+    assert groups[0] == 1 and groups == sorted(groups), "groups follow the table's order"
+    assert groups[-1] < len(groups), "the fixture's close scores make some rows indistinguishable"

@@ -10,6 +10,7 @@ from dashboard import data
 from dashboard.views import (
     BASE_COLUMNS,
     DEFAULT_COLUMNS,
+    indistinguishable_groups,
     leaderboard_view,
     top_n_chart,
     view_csv,
@@ -54,6 +55,8 @@ with st.expander("Filters and columns", expanded=False):
                              format_func=labels.get)
     columns = c[1].multiselect("Columns", list(BASE_COLUMNS), default=DEFAULT_COLUMNS, format_func=BASE_COLUMNS.get)
     rank_mode = c[2].radio("Rank", ["within filter", "static"], horizontal=True)
+    group_ties = c[2].toggle("Group rows that cannot be told apart", value=False,
+                             help="Rows whose 95% intervals overlap enough that their order could be noise")
 
 filters = dict(suite=suite, category=category, search=search or None, show_flagged=show_flagged,
                show_merged=show_merged, show_moe=show_moe,
@@ -64,7 +67,7 @@ filters = dict(suite=suite, category=category, search=search or None, show_flagg
                params_max=params[1] if params[1] < max_params else None)
 bench = [(k, labels[k]) for k in shown]
 stored_order = not raw and set(shown) == set(labels)  # the stored average orders rows: the first page is enough
-needed = ["model_id", "precision", "static_rank", "average", *columns, *MARKS,
+needed = ["model_id", "precision", "static_rank", "average", "run_id", *columns, *MARKS,
           *(f"{k}_raw" if raw else k for k, _ in bench)]
 try:
     if stored_order:
@@ -75,6 +78,10 @@ try:
 except SearchError as exc:
     st.error(str(exc))
     st.stop()
+if stored_order and board.height:  # the stored average's interval (±) and the ranks it allows
+    ranges = data.cached(queries.rank_ranges, **filters)
+    if ranges.height:
+        board = board.join(ranges.unique("run_id"), on="run_id", how="left")
 
 # options: the pins and the models in the table (not every model: 100,000 ids made the page slow); any
 # other model id can be typed
@@ -99,6 +106,8 @@ def marked(table: pl.DataFrame) -> pl.DataFrame:
 
 
 view = marked(leaderboard_view(board, pinned=pinned, **view_args))
+if group_ties and "Rank range" in view.columns:
+    view = view.insert_column(1, indistinguishable_groups(view, board))
 st.caption(f"{total} entries" + (f", {len(pins)} pinned" if pins else "")
            + (f"; the table shows the first {MAX_ROWS:,}, the downloads hold all" if total > MAX_ROWS else ""))
 st.dataframe(view.head(MAX_ROWS), hide_index=True, width="stretch", key="board", column_config={
@@ -107,6 +116,8 @@ st.dataframe(view.head(MAX_ROWS), hide_index=True, width="stretch", key="board",
     "🚩": st.column_config.LinkColumn("🚩", display_text="open flag", width="small",
                                      help="An open flag: a maintainer has not decided on it yet"),
     "Average ⬆️": st.column_config.NumberColumn(format="%.2f"),
+    "±": st.column_config.NumberColumn(format="± %.2f", help="Half the 95% interval of the average"),
+    "Rank range": st.column_config.TextColumn(help="Best and worst rank this row's interval allows"),
     **{label: st.column_config.NumberColumn(format="%.2f") for label in view.columns if label in labels.values()},
 })
 
