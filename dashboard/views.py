@@ -97,6 +97,33 @@ def indistinguishable_groups(view: pl.DataFrame, board: pl.DataFrame) -> pl.Seri
     return pl.Series("Group", groups)
 
 
+def paired_table(compared: list[dict], runs: list[PrecisionRun]) -> pl.DataFrame:
+    """One row per variant precision from ``compare_runs`` results: the average's difference with its
+    interval and verdict, flips, top-choice agreement, KL divergence and recovery (variant ÷ reference)."""
+    average = {r.run_id: r.average for r in runs}
+    precision = {r.run_id: r.precision for r in runs}
+    rows = []
+    for c in compared:
+        a, ref = c["average"], average.get(c["run_a"])
+        rows.append({"Precision": precision.get(c["run_b"], c["precision_b"]), "Δ average": a["diff"],
+                     "95% interval": f"[{a['ci_low']:+.2f}, {a['ci_high']:+.2f}]", "Verdict": c["verdict"],
+                     "Paired items": c["n_paired"], "Flips": c["flip_rate"], "Agreement": c["agreement"],
+                     "KL divergence": c["kl_divergence"],
+                     "Recovery": (average.get(c["run_b"]) / ref) if ref else None})
+    return pl.DataFrame(rows)
+
+
+def memory_front(memory: pl.DataFrame) -> pl.DataFrame:
+    """The quality-against-weight-memory front: the entries no smaller entry beats (from the smallest up,
+    each one that raises the best average so far)."""
+    ordered = memory.drop_nulls(["weight_gb", "average"]).sort(["weight_gb", "average"], descending=[False, True])
+    if not ordered.height:
+        return ordered
+    best = ordered["average"].cum_max()
+    previous = best.shift(1, fill_value=float("-inf"))
+    return ordered.filter(ordered["average"] > previous)
+
+
 def top_n_chart(n: int) -> dict:
     """A Vega-Lite spec of the top-N bars (columns Entry, Rank, Average ⬆️). Vega-Lite, not Plotly, on the
     leaderboard: Plotly's 4.7 MB script doubled the browser's work on the first render. SVG, so bar labels

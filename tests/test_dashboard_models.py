@@ -89,3 +89,20 @@ def test_model_page_shows_the_flag_and_the_failed_request(home):
     assert "flagged" in at.header[0].value and "MMLU-Pro test set" in at.warning[0].value
 
 
+
+
+def test_quantization_compares_each_precision_item_by_item_and_draws_the_memory_front(home):
+    at = page("quantization")
+    paired = [t for t in at.dataframe if "Verdict" in t.value.columns]
+    assert paired, "a table of paired comparisons against the reference"
+    df = paired[0].value
+    scores = queries.precision_scores(home, QUANTIZED_MODEL, suite="offline")
+    runs = {r.precision: r for r in precision_runs(scores)}
+    assert set(df["Precision"]) == set(runs) - {"float32"}
+    for row in df.to_dict("records"):
+        c = queries.compare_runs(home, runs["float32"].run_id, runs[row["Precision"]].run_id)
+        assert row["Δ average"] == pytest.approx(c["average"]["diff"]) and row["Verdict"] == c["verdict"]
+        assert row["Flips"] == pytest.approx(c["flip_rate"])
+        assert row["Recovery"] == pytest.approx(runs[row["Precision"]].average / runs["float32"].average)
+    front = [t for t in chart(at, 1) if t.get("name", "").startswith("front")]
+    assert front and list(front[0]["y"]) == sorted(front[0]["y"]), "the front only rises with memory"

@@ -8,10 +8,16 @@ import streamlit as st
 
 from core.vocabulary import REFERENCE_ORDER
 from dashboard import data
-from dashboard.views import deltas, error_bars, precision_runs
+from dashboard.views import deltas, error_bars, memory_front, paired_table, precision_runs
 from warehouse import queries
 
 LATEST = "each precision's latest"
+
+
+def have_samples(*run_ids: str) -> bool:
+    runs = data.cached(queries.model_runs, model)
+    files = dict(zip(runs["run_id"], runs["samples_file"], strict=True))
+    return all(files.get(r) for r in run_ids)
 
 st.title("⚖️ Precision and quantization")
 suites = data.suites()
@@ -48,8 +54,8 @@ if len(precisions) > 1:
     st.dataframe(table, hide_index=True, width="stretch", key="deltas",
                  column_config={c: st.column_config.NumberColumn(format="%+.2f" if c.startswith("Δ") else "%.2f")
                                 for c in table.columns[1:]})
-    other = st.selectbox("Agreement per sample with", [p for p in precisions if p != reference])
     run_of = {r.precision: r.run_id for r in runs}
+    other = st.selectbox("Agreement per sample with", [p for p in precisions if p != reference])
     agree = data.cached(queries.sample_agreement, run_of[reference], run_of[other])
     if agree.height:
         st.caption(f"Share of documents {reference} and {other} both got right or both got wrong")
@@ -57,6 +63,19 @@ if len(precisions) > 1:
                      column_config={"agreement": st.column_config.ProgressColumn(min_value=0, max_value=1)})
     else:
         st.caption("No per-sample details for one of these runs.")
+    st.subheader(f"Against {reference}, item by item")
+    compared = [data.cached(queries.compare_runs, run_of[reference], run_of[p])
+                for p in precisions if p != reference and have_samples(run_of[reference], run_of[p])]
+    if compared:
+        st.caption("The same items in both runs; 95% paired-bootstrap intervals. Flips: items right in one run "
+                   "and wrong in the other. Agreement and KL divergence: the choice distributions of "
+                   "multiple-choice items. Recovery: the variant's average over the reference's.")
+        st.dataframe(paired_table(compared, runs), hide_index=True, width="stretch", key="paired",
+                     column_config={"Flips": st.column_config.NumberColumn(format="percent"),
+                                    "Agreement": st.column_config.NumberColumn(format="percent"),
+                                    "Recovery": st.column_config.NumberColumn(format="percent")})
+    else:
+        st.caption("No per-sample details for these runs (imported results carry none): no paired comparison.")
 else:
     st.info(f"{model} was evaluated in one precision only; submit it in another to compare.")
 
@@ -65,4 +84,9 @@ memory = data.cached(queries.precision_memory, suite)
 scatter = px.scatter(memory, x="weight_gb", y="average", color="precision", hover_name="model_id",
                      hover_data=["params_b"], log_x=True, category_orders={"precision": list(REFERENCE_ORDER)},
                      labels={"weight_gb": "weight memory (GB, params × bytes per parameter)", "average": "average"})
+front = memory_front(memory)
+if front.height > 1:
+    scatter.add_scatter(x=front["weight_gb"].to_list(), y=front["average"].to_list(), mode="lines",
+                        line={"dash": "dash", "color": "grey"}, name="front: best for its memory",
+                        hoverinfo="skip")
 st.plotly_chart(scatter, width="stretch", key="memory")
