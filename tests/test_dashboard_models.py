@@ -106,3 +106,21 @@ def test_quantization_compares_each_precision_item_by_item_and_draws_the_memory_
         assert row["Recovery"] == pytest.approx(runs[row["Precision"]].average / runs["float32"].average)
     front = [t for t in chart(at, 1) if t.get("name", "").startswith("front")]
     assert front and list(front[0]["y"]) == sorted(front[0]["y"]), "the front only rises with memory"
+
+
+def test_history_draws_the_averages_interval_and_marks_real_steps(home):
+    at = page("history", model=QUANTIZED_MODEL)
+    runs = queries.run_history(home, QUANTIZED_MODEL, "float32", suite="offline")
+    traces = {t["name"]: t for t in chart(at, 1)}
+    band = traces["Average: 95% interval"]
+    n = runs.height
+    assert list(band["y"][:n]) == pytest.approx(runs["average_ci_high"].to_list())
+    assert list(band["y"][n:]) == pytest.approx(runs["average_ci_low"].reverse().to_list())
+    steps = queries.commit_steps(home, QUANTIZED_MODEL, "float32", suite="offline")
+    assert steps.height == runs["sha"].n_unique() - 1, "one step between each pair of consecutive commits"
+    for step in steps.iter_rows(named=True):
+        assert step["significant"] == (step["ci_low"] > 0 or step["ci_high"] < 0)
+        assert step["verdict"].startswith(("better", "worse")) == step["significant"]
+    marks = traces.get("a real change from the previous commit")
+    assert (marks is not None) == bool(steps["significant"].any())
+    assert len(table(at, 1)) == steps.height

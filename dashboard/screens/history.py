@@ -46,6 +46,32 @@ fig.update_layout(title=f"{model} · {precision}: oldest commit on the left", xa
                   xaxis={"type": "category", "categoryorder": "array", "categoryarray": runs["label"].to_list()})
 st.plotly_chart(fig, width="stretch")
 
+# The average alone: its 95% interval as a band, and a mark on each step between consecutive commits whose
+# paired interval excludes zero (a real change, not noise).
+fig = go.Figure()
+if runs["average_ci_low"].is_not_null().any():  # the average's 95% interval, as a band
+    band = runs.select("label", "average_ci_low", "average_ci_high").drop_nulls()
+    fig.add_trace(go.Scatter(x=[*band["label"], *band["label"].reverse()],
+                             y=[*band["average_ci_high"], *band["average_ci_low"].reverse()],
+                             fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(99,110,250,0.15)",
+                             name="Average: 95% interval", hoverinfo="skip"))
+fig.add_trace(go.Scatter(x=runs["label"].to_list(), y=runs["average"].to_list(), name="Average",
+                         mode="lines+markers", customdata=details, hovertemplate=hover, line={"width": 3}))
+steps = data.cached(queries.commit_steps, model, precision, suite=suite)
+real = steps.filter(pl.col("significant")) if steps.height else steps
+if real.height:  # a mark on each step whose paired interval excludes zero
+    last_label = dict(runs.group_by("run_id").agg(pl.col("label").first()).iter_rows())
+    average_of = dict(runs.select("run_id", "average").iter_rows())
+    fig.add_trace(go.Scatter(
+        x=[last_label[r] for r in real["to_run"]], y=[average_of[r] for r in real["to_run"]], mode="markers",
+        marker={"symbol": ["triangle-up" if d > 0 else "triangle-down" for d in real["diff"]], "size": 16,
+                "color": ["seagreen" if d > 0 else "crimson" for d in real["diff"]]},
+        name="a real change from the previous commit", customdata=real.select("verdict").to_numpy(),
+        hovertemplate="%{customdata[0]} (95% paired interval excludes 0)<extra></extra>"))
+fig.update_layout(title="Average with its 95% interval; ▲▼ a change the paired comparison says is real",
+                  xaxis_title="commit", yaxis_title="average (normalized)", hovermode="closest",
+                  xaxis={"type": "category", "categoryorder": "array", "categoryarray": runs["label"].to_list()})
+st.plotly_chart(fig, width="stretch", key="average_bands")
 spread = (runs.group_by("sha").agg(pl.len().alias("runs"), (pl.col("average").max() - pl.col("average").min())
                                    .alias("spread")).filter(pl.col("runs") > 1))
 if spread.height:
@@ -58,3 +84,10 @@ table = runs.join(spread.select("sha", "spread"), on="sha", how="left").select(
     pl.col("spread").alias("Spread (avg)"), pl.col("average").alias("Average"),
     *[pl.col(k).alias(label) for k, label in keys], pl.col("origin").alias("Origin"))
 st.dataframe(table, hide_index=True, width="stretch")
+if steps.height:
+    st.caption("Steps between consecutive commits, item by item (latest run of each):")
+    st.dataframe(steps.select(pl.col("from_sha").str.slice(0, 7).alias("From"),
+                              pl.col("to_sha").str.slice(0, 7).alias("To"), pl.col("diff").alias("Δ average"),
+                              pl.format("[{}, {}]", pl.col("ci_low").round(2), pl.col("ci_high").round(2))
+                              .alias("95% interval"), pl.col("verdict").alias("Verdict")),
+                 hide_index=True, width="stretch", key="steps")

@@ -11,7 +11,7 @@ Callers use ``warehouse.queries.<name>``; the names below are the public ones.
 from __future__ import annotations
 
 from warehouse.queries.compare import CompareError, compare_runs
-from warehouse.queries.history import run_history, sha_history
+from warehouse.queries.history import commit_steps, run_history, sha_history
 from warehouse.queries.maintainers import Rename, audit_log, removals, removed_request_ids, renamed
 from warehouse.queries.models import (
     model_choices,
@@ -46,7 +46,7 @@ from warehouse.queries.suites import SUITE_ORDER, available_suites, benchmark_co
 from warehouse.search import SearchError
 
 __all__ = [
-    "CompareError", "compare_runs",
+    "CompareError", "commit_steps", "compare_runs",
     "rank_ranges", "with_rank_ranges",
     "Rename", "audit_log", "removals", "removed_request_ids", "renamed",
     "SUITE_ORDER", "PrecisionRun", "SearchError", "available_suites", "benchmark_columns", "by_reference_order",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from warehouse.queries.compare import CompareError, compare_runs
 from warehouse.queries.precisions import LATEST_FIRST
 from warehouse.queries.snapshot import frame, quote
 from warehouse.queries.suites import benchmark_columns
@@ -33,11 +34,14 @@ def _history_sql(keys: list[str]) -> str:
             FROM r GROUP BY sha
         )
         SELECT r.run_id, r.sha, left(r.sha, 7) AS short_sha, c.commit_position, c.commit_date, c.commit_title,
+               i.ci_low AS average_ci_low, i.ci_high AS average_ci_high,
                dense_rank() OVER (ORDER BY {COMMIT_ORDER}) AS commit_order,
                row_number() OVER (PARTITION BY r.sha ORDER BY r.run_at, r.run_id) AS rerun,
                count(*) OVER (PARTITION BY r.sha) AS runs_of_sha,
                r.submitted_time, r.finished_at, r.run_at, r.request_id, r.origin, r.average {scores}
         FROM r JOIN c USING (sha)
+        LEFT JOIN (SELECT run_id, ci_low, ci_high FROM run_intervals WHERE benchmark = 'average') i
+               ON i.run_id = r.run_id
         ORDER BY {COMMIT_ORDER}, rerun"""
 
 
@@ -57,6 +61,27 @@ def sha_history(home: Path, model: str, precision: str, suite: str | None = None
         return pl.DataFrame()
     keys = [k for k, _ in benchmark_columns(suite)]
     return frame(home, _history_sql(keys), [model, precision, suite])
+
+
+def commit_steps(home: Path, model: str, precision: str, suite: str | None = None) -> pl.DataFrame:
+    """Each step between consecutive commits (the latest run of each): the average's paired difference
+    with its 95% interval, and whether the interval excludes zero (a real change, not noise). Steps whose
+    runs have no per-sample details are left out."""
+    history = sha_history(home, model, precision, suite)
+    if history.height < 2:
+        return pl.DataFrame()
+    last = history.group_by("commit_order", maintain_order=True).agg(pl.col("run_id").last(), pl.col("sha").last())
+    steps, rows = [], last.to_dicts()
+    for before, after in zip(rows, rows[1:], strict=False):
+        try:
+            c = compare_runs(home, before["run_id"], after["run_id"])
+        except CompareError:
+            continue
+        a = c["average"]
+        steps.append({"from_sha": before["sha"], "to_sha": after["sha"], "from_run": before["run_id"],
+                      "to_run": after["run_id"], "diff": a["diff"], "ci_low": a["ci_low"], "ci_high": a["ci_high"],
+                      "significant": bool(a["ci_low"] > 0 or a["ci_high"] < 0), "verdict": c["verdict"]})
+    return pl.DataFrame(steps)
 
 
 def run_history(home: Path, model: str, precision: str, suite: str | None = None) -> pl.DataFrame:
