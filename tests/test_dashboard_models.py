@@ -124,3 +124,16 @@ def test_history_draws_the_averages_interval_and_marks_real_steps(home):
     marks = traces.get("a real change from the previous commit")
     assert (marks is not None) == bool(steps["significant"].any())
     assert len(table(at, 1)) == steps.height
+
+
+def test_the_model_page_shows_each_benchmark_with_its_interval(home):
+    at = page("model", model=QUANTIZED_MODEL)
+    bars = chart(at, 0)[0]
+    run_id = queries.model_runs(home, QUANTIZED_MODEL)["run_id"][0]
+    expected = queries.run_benchmarks(home, run_id)
+    assert list(bars["x"]) == expected["benchmark"].to_list() and bars["x"][-1] == "average"
+    assert list(bars["y"]) == pytest.approx(expected["normalized"].to_list())
+    plus = [0 if h is None else max(0, h - v) for h, v in zip(expected["ci_high"], expected["normalized"],
+                                                             strict=True)]
+    assert list(bars["error_y"]["array"]) == pytest.approx(plus)
+    assert expected["ci_high"].is_not_null().sum() >= 2, "intervals computed at ingest are shown"

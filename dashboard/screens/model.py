@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -45,6 +46,20 @@ else:
               for r in runs.iter_rows(named=True)]
     pick = st.selectbox("Run", range(runs.height), format_func=labels.__getitem__)
     run = runs.row(pick, named=True)
+    bench = data.cached(queries.run_benchmarks, run["run_id"])
+    if bench.height:
+        shown = bench.with_columns(pl.col("normalized").clip(0, 100))
+        shown = shown.with_columns(plus=(pl.col("ci_high") - pl.col("normalized")).clip(0).fill_null(0),
+                                   minus=(pl.col("normalized") - pl.col("ci_low")).clip(0).fill_null(0))
+        fig = go.Figure(go.Bar(x=shown["benchmark"].to_list(), y=shown["normalized"].to_list(),
+                               error_y={"type": "data", "symmetric": False, "array": shown["plus"].to_list(),
+                                        "arrayminus": shown["minus"].to_list()},
+                               customdata=shown.select("ci_low", "ci_high").to_numpy(),
+                               hovertemplate="%{x}: %{y:.2f} (95%: %{customdata[0]:.2f} to %{customdata[1]:.2f})"
+                                             "<extra></extra>"))
+        fig.update_layout(title="Each benchmark and the average with its 95% interval (where the run has one)",
+                          yaxis_title="normalized score", yaxis_range=[0, 100])
+        st.plotly_chart(fig, width="stretch", key="benchmark_intervals")
     st.subheader("Per-task scores")
     st.dataframe(data.cached(queries.run_task_scores, run["run_id"]), hide_index=True, width="stretch", key="tasks")
 

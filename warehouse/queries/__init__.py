@@ -20,6 +20,7 @@ from warehouse.queries.models import (
     model_requests,
     model_runs,
     request_history,
+    run_benchmarks,
     run_task_scores,
 )
 from warehouse.queries.precisions import (
@@ -46,7 +47,7 @@ from warehouse.queries.suites import SUITE_ORDER, available_suites, benchmark_co
 from warehouse.search import SearchError
 
 __all__ = [
-    "CompareError", "commit_steps", "compare_runs",
+    "CompareError", "commit_steps", "compare_runs", "run_benchmarks",
     "rank_ranges", "with_rank_ranges",
     "Rename", "audit_log", "removals", "removed_request_ids", "renamed",
     "SUITE_ORDER", "PrecisionRun", "SearchError", "available_suites", "benchmark_columns", "by_reference_order",

@@ -50,6 +50,17 @@ def run_task_scores(home: Path, run_id: str) -> pl.DataFrame:
         ORDER BY benchmark NULLS LAST, task, metric, filter""", [run_id, *NOT_SCORES])
 
 
+def run_benchmarks(home: Path, run_id: str) -> pl.DataFrame:
+    """One run's benchmark scores and its average (normalized), each with its standard error and 95%
+    interval where the run has one (computed at ingest)."""
+    return frame(home, """
+        WITH s AS (SELECT benchmark, normalized FROM benchmark_scores WHERE run_id = ?
+                   UNION ALL SELECT 'average', average FROM runs WHERE run_id = ?)
+        SELECT s.benchmark, s.normalized, i.se, i.ci_low, i.ci_high, i.method
+        FROM s LEFT JOIN (SELECT * FROM run_intervals WHERE run_id = ?) i USING (benchmark)
+        ORDER BY s.benchmark = 'average', s.benchmark""", [run_id, run_id, run_id])
+
+
 def model_requests(home: Path, model: str) -> pl.DataFrame:
     """Every evaluation request of a model as the warehouse last heard of it, newest first."""
     return frame(home, """
