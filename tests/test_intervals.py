@@ -71,3 +71,19 @@ def test_imported_runs_use_the_harness_stderr_or_show_no_interval():
     partial = harness_intervals("imp", OFFLINE, {"gpqa": 0.02}, normalized)
     assert [r.benchmark for r in partial] == ["gpqa"], "no average interval unless every benchmark has one"
     assert harness_intervals("imp", OFFLINE, {}, normalized) == []
+
+
+def test_an_imported_results_file_gets_the_harness_intervals(tmp_path, fixtures):
+    """The official leaderboard file carries `_stderr` values: each benchmark's interval comes from them."""
+    from tests.warehouse_files import table
+    from warehouse.ingest import Writer
+
+    with Writer(tmp_path) as w:
+        report = w.import_results(sorted((fixtures / "results" / "official").rglob("*.json")))
+    assert report.errors == []
+    rows = table(tmp_path, "SELECT i.benchmark, i.method, i.se, i.ci_low, i.ci_high, b.normalized FROM run_intervals i "
+                           "LEFT JOIN benchmark_scores b USING (run_id, benchmark) ORDER BY i.benchmark")
+    assert rows and all(method == "harness" for _, method, *_ in rows)
+    for benchmark, _, se, low, high, value in rows:
+        if benchmark != AVERAGE:
+            assert se > 0 and low <= value <= high and 0 <= low and high <= 100, benchmark

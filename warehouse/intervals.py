@@ -75,6 +75,23 @@ def sample_intervals(run_id: str, samples: pl.DataFrame, suite: Suite) -> list[R
     return out
 
 
+def harness_stderr(benchmark: Benchmark, tasks: list[str], stderr_of: dict[tuple[str, str], float]) -> float | None:
+    """The harness's standard error of a benchmark's raw value (0..1), from the ``_stderr`` of the rows it
+    was scored from: the group's (or the one task's) for most rules; for ``subtask_mean`` the subtasks'
+    combined as independent, each scaled by its baseline to the group's raw scale; None if any is missing."""
+    metric = benchmark.metrics[0]
+    if benchmark.rule != "subtask_mean":
+        for task in (benchmark.task, *tasks):
+            if (task, metric) in stderr_of:
+                return stderr_of[(task, metric)]
+        return None
+    parts = [stderr_of.get((t, metric)) for t in tasks]
+    if not parts or any(p is None for p in parts):
+        return None
+    scaled = [p / (1.0 - benchmark.baselines.get(t, 0.0)) for p, t in zip(parts, tasks, strict=True)]
+    return float(np.sqrt(sum(s**2 for s in scaled))) / len(scaled)
+
+
 def harness_intervals(run_id: str, suite: Suite, stderr: dict[str, float | None],
                       normalized: dict[str, float | None]) -> list[RunInterval]:
     """Imported runs: the harness's ``_stderr`` of each benchmark's raw value, on the normalized scale; the
@@ -84,7 +101,8 @@ def harness_intervals(run_id: str, suite: Suite, stderr: dict[str, float | None]
         se_raw, value = stderr.get(bench.key), normalized.get(bench.key)
         if se_raw is None or value is None or not np.isfinite(se_raw):
             continue
-        se = se_raw * 100.0 / (1.0 - bench.baseline) if bench.rule != "raw" else se_raw * 100.0
+        scale = 1.0 if bench.rule in ("raw", "subtask_mean", "mean_of_metrics") else 1.0 / (1.0 - bench.baseline)
+        se = se_raw * 100.0 * scale  # subtask_mean's stderr was scaled per subtask already
         out.append(RunInterval(run_id, bench.key, se, max(0.0, value - Z95 * se), min(100.0, value + Z95 * se),
                                "harness"))
     if out and len(out) == len(suite.benchmarks):

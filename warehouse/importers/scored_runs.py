@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from core.suites import suite as suite_by_name
 from warehouse.formats import FormatError, ParsedResults
+from warehouse.intervals import harness_intervals, harness_stderr
 from warehouse.rows import BenchmarkScoreRow, Load, ModelRow, RunRow, RunScoreRow, timestamp
 from warehouse.scoring import score_run
 
@@ -79,5 +80,12 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
         add(key)
         append(RunScoreRow(run_id, benchmark_get(s[0]), *s, normalized_get(key)))
     if scored:
-        load.benchmark_scores.extend(BenchmarkScoreRow(run_id, b.key, b.raw, b.normalized, None)
+        stderr_of = {(s.task, s.metric): s.stderr for s in parsed.scores if s.stderr is not None}
+        rule_of = {b.key: b for b in suite.benchmarks}
+        stderr = {k: harness_stderr(rule_of[k], b.tasks, stderr_of) for k, b in scored.benchmarks.items()
+                  if k in rule_of}
+        load.benchmark_scores.extend(BenchmarkScoreRow(run_id, b.key, b.raw, b.normalized, stderr.get(b.key))
                                      for b in scored.benchmarks.values())
+        if not facts.samples_file:  # runs with samples get theirs from the items (importers/bundles.py)
+            load.intervals.extend(harness_intervals(
+                run_id, suite, stderr, {b.key: b.normalized for b in scored.benchmarks.values()}))
