@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
-import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from warehouse import snapshots as snaps
 from warehouse.db import snapshot_version
@@ -145,45 +143,24 @@ def _view_sql(con: duckdb.DuckDBPyConnection, table: str, kind: str | None) -> s
     kept = f"rowid NOT IN (SELECT rid FROM delta._masked WHERE tbl = '{table}')"
     columns = "*"
     if kind == snaps.RANKED:
-        columns = f"* REPLACE (static_rank + {_rank_shift(con, table)}(suite, average) AS static_rank)"
-    return f"SELECT {columns} FROM base.{table} WHERE {kept} UNION ALL SELECT * FROM delta.{table}"
+        _rank_steps_table(con, table)
+        columns = f"* REPLACE (static_rank + {rank_shift_sql(table, 'b')} AS static_rank)"
+    return f"SELECT {columns} FROM base.{table} b WHERE {kept} UNION ALL SELECT * FROM delta.{table}"
 
 
-def _rank_shift(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """Register the function that corrects a base row's ``static_rank`` (the rank within its suite):
-    plus the delta's rows now ranked above it, minus the base rows the delta replaced that were."""
-    steps = rank_steps(con, f"delta.{table}", f"delta.{table}{snaps.MASKED_SUFFIX}")
-
-    def shift(suites: pa.Array, averages: pa.Array) -> pa.Array:
-        keys = averages.fill_null(-np.inf).to_numpy(zero_copy_only=False).astype(float)  # NaN: above all, as DuckDB
-        out = np.zeros(len(keys), dtype=np.int64)
-        names = suites.to_numpy(zero_copy_only=False)
-        for suite, (plus, minus) in steps.items():
-            here = names == suite
-            out[here] = ahead(plus, keys[here]) - ahead(minus, keys[here])
-        return pa.array(out)
-
-    name = f"_rank_shift_{table}"
-    con.create_function(name, shift, ["VARCHAR", "DOUBLE"], "BIGINT", type="arrow")
-    return name
+def rank_shift_sql(table: str, alias: str) -> str:
+    """The correction of a base row's ``static_rank`` (the rank within its suite), as SQL on row ``alias``:
+    plus the delta's rows now ranked above it, minus the base rows the delta replaced that were. Plain SQL
+    over a small table of steps (``_rank_steps_<table>``), no Python function: a query on any cursor of
+    the reader may run it."""
+    return (f"(SELECT coalesce(sum(s.step), 0)::BIGINT FROM main._rank_steps_{table} s WHERE s.suite = {alias}.suite "
+            f"AND s.average > coalesce({alias}.average, '-inf'::DOUBLE))")
 
 
-def rank_steps(con: duckdb.DuckDBPyConnection, added: str, removed: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per suite, the sorted averages of the rows `added` and `removed` (tables): what moves a rank."""
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for i, source in enumerate((added, removed)):
-        for suite, averages in con.execute(f"SELECT suite, list(average) FILTER (WHERE average IS NOT NULL) "
-                                           f"FROM {source} GROUP BY suite").fetchall():
-            pair = out.setdefault(suite, (np.array([]), np.array([])))
-            values = np.sort(np.array(averages or [], dtype=float))
-            out[suite] = (values, pair[1]) if i == 0 else (pair[0], values)
-    return out
-
-
-def ahead(sorted_averages: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """How many of `sorted_averages` are strictly greater than each key (a NULL average is -inf, ranked
-    after every other; NaN sorts above every number, in numpy as in DuckDB)."""
-    return len(sorted_averages) - np.searchsorted(sorted_averages, keys, side="right")
+def _rank_steps_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    con.execute(f"CREATE TABLE main._rank_steps_{table} AS "
+                f"SELECT suite, average, 1 AS step FROM delta.{table} WHERE average IS NOT NULL UNION ALL "
+                f"SELECT suite, average, -1 FROM delta.{table}{snaps.MASKED_SUFFIX} WHERE average IS NOT NULL")
 
 
 _readers: dict[Path, Reader] = {}

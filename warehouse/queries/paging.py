@@ -16,7 +16,7 @@ from typing import NamedTuple
 import polars as pl
 
 from warehouse.queries.snapshot import quote
-from warehouse.read import Pinned
+from warehouse.read import Pinned, rank_shift_sql
 from warehouse.snapshots import MASKED_SUFFIX
 
 
@@ -32,7 +32,7 @@ class Part(NamedTuple):
     source: str  # a table of an attached file: base.leaderboard, delta.leaderboard
     skip: frozenset[int]  # its rowids the delta replaces
     replaced: str | None  # those rows as they are in the base (to count them out)
-    rank_shift: str | None  # the function correcting its static_rank, if any
+    rank_shift: str | None  # the table whose static_rank needs correcting (read.rank_shift_sql), if any
 
 
 def _parts(pinned: Pinned, table: str) -> list[Part]:
@@ -40,7 +40,7 @@ def _parts(pinned: Pinned, table: str) -> list[Part]:
         return [Part(f"base.{table}", frozenset(), None, None)]
     if table not in pinned.layout.masked:
         raise LookupError(f"{table}: not a ranked table of this snapshot")
-    return [Part(f"base.{table}", pinned.layout.masked[table], f"delta.{table}{MASKED_SUFFIX}", f"_rank_shift_{table}"),
+    return [Part(f"base.{table}", pinned.layout.masked[table], f"delta.{table}{MASKED_SUFFIX}", table),
             Part(f"delta.{table}", frozenset(), None, None)]
 
 
@@ -135,7 +135,7 @@ def _fetch(pinned: Pinned, part: Part, picked: list[str], rowids: list[int], ave
     if averages and None not in averages:  # lets the scan skip row groups by their min/max average
         where += " AND average BETWEEN ? AND ?"
         args += [min(averages), max(averages)]
-    columns = [f"{part.rank_shift}(suite, average) + static_rank AS static_rank"
+    columns = [f"{rank_shift_sql(part.rank_shift, 'p')} + static_rank AS static_rank"
                if c == "static_rank" and part.rank_shift else quote(c) for c in picked]
-    return pinned.cur.sql(f"SELECT rowid AS _rid, {', '.join(columns)} FROM {part.source} WHERE {where}",
+    return pinned.cur.sql(f"SELECT rowid AS _rid, {', '.join(columns)} FROM {part.source} p WHERE {where}",
                           params=args).pl()
