@@ -41,6 +41,11 @@ class ModelFacts:
         return round(self.params / 1e9, 6)
 
 
+class SubmissionProblem(Exception):
+    """Found while evaluating: the model itself cannot be evaluated (bad config, corrupt weights), so
+    retrying will not help."""
+
+
 def shown(value: object, limit: int = 60) -> str:
     """A value as an error message quotes it: its repr, cut to ``limit`` characters."""
     text = repr(value)

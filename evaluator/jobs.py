@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.settings import Config
-from evaluator.checks import SubmissionError
+from evaluator.checks import SubmissionError, SubmissionProblem
 from evaluator.heartbeat import heartbeat
 from evaluator.lifecycle import Lifecycle
 from evaluator.queue import evaluation_queue
@@ -90,12 +90,12 @@ def _run(cfg: Config, life: Lifecycle, job, req) -> str | None:
             job.meta.update({"task": task, "percent": round(100 * fraction, 1)})
             job.save_meta()
 
-    from evaluator.runner import SubmissionProblem, run_request
-
     try:
         with captured_log(log_path) as fh, watchdog(cfg, request_id, log_path):
             print(f"llmboard: evaluating {req.model} at {req.sha} in {req.precision} (attempt {attempt})", file=fh)
-            try:
+            try:  # the heavy imports come after the log's first line: a timeout may land in them
+                from evaluator.runner import run_request
+
                 bundle = run_request(req, cfg, log_path, report)
             except BaseException:
                 traceback.print_exc(file=fh)
@@ -161,6 +161,9 @@ def fail_infrastructure(cfg: Config, request_id: str, reason: str, log_path: Pat
     req = life.store.load(request_id)
     if req.status != RequestStatus.RUNNING:
         return req.status
+    if log_path is not None:  # the log ends with what broke, whatever the library's traceback says
+        with contextlib.suppress(OSError), log_path.open("a") as fh:
+            print(f"llmboard: failed: {reason}", file=fh)
     tail = log_tail(log_path) if log_path else None
     if req.attempts <= cfg.max_retries:
         life.transition(request_id, RequestStatus.PENDING, f"retry after: {reason}", log_tail=tail)

@@ -18,15 +18,11 @@ from pathlib import Path
 
 from core.settings import Config
 from core.vocabulary import PRECISIONS
-from evaluator.checks import check_no_remote_code
+from evaluator.checks import SubmissionProblem, check_no_remote_code
 from evaluator.requests import Request
 from evaluator.sources import open_source
 
 Progress = Callable[[str, float], None]  # (what is running, fraction done 0..1)
-
-
-class SubmissionProblem(Exception):
-    """The model itself cannot be evaluated (bad config, corrupt weights): retrying will not help."""
 
 
 def device() -> str:
