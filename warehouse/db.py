@@ -1,20 +1,25 @@
 """The warehouse file, its migrations, the writer's lock and the versioned read snapshots.
 
 One process writes ``warehouse.duckdb`` at a time (an exclusive ``flock`` on ``warehouse.lock``).
-After each ingest batch the writer publishes a read snapshot under ``snapshots/`` (``warehouse.snapshots``:
-a base file and a small delta), swapped in atomically by rewriting ``snapshots/CURRENT``. Readers only ever
-open snapshots, so they never block the writer and the writer never makes a reader fail.
+After each ingest batch the writer publishes a read snapshot: a copy of the file under
+``snapshots/`` swapped in atomically by rewriting ``snapshots/CURRENT``. Readers only ever open
+snapshots, so they never block the writer and the writer never makes a reader fail.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
+import shutil
+import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
 import duckdb
+
+KEEP_SNAPSHOTS = 3
 
 
 def migrations() -> list[tuple[str, str]]:
@@ -70,12 +75,32 @@ def open_writer(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def snapshot_version(snapshots: Path) -> int:
-    """The version of the published read snapshot (0 before the first publish): see ``warehouse.snapshots``."""
     try:
-        words = (snapshots / "CURRENT").read_text().split()
+        return int((snapshots / "CURRENT").read_text().strip() or 0)
     except FileNotFoundError:
         return 0
-    return int(words[0]) if words else 0
+
+
+def publish_snapshot(warehouse: Path, snapshots: Path) -> int:
+    """Copy the (closed, checkpointed) warehouse file to a new snapshot and make it current."""
+    snapshots.mkdir(parents=True, exist_ok=True)
+    version = max(snapshot_version(snapshots), int(time.time() * 1000)) + 1
+    target = snapshots / f"warehouse-{version}.duckdb"
+    tmp = target.with_suffix(".tmp")
+    shutil.copyfile(warehouse, tmp)
+    os.replace(tmp, target)
+    current_tmp = snapshots / "CURRENT.tmp"
+    current_tmp.write_text(str(version))
+    os.replace(current_tmp, snapshots / "CURRENT")
+    # Older snapshots go; a reader that still has one open keeps reading it (unlinked files stay readable).
+    old = sorted(snapshots.glob("warehouse-*.duckdb"), key=lambda p: int(p.stem.split("-")[1]))
+    for stale in old[:-KEEP_SNAPSHOTS]:
+        stale.unlink(missing_ok=True)
+    return version
+
+
+def snapshot_path(snapshots: Path, version: int) -> Path:
+    return snapshots / f"warehouse-{version}.duckdb"
 
 
 def raw_path(home: Path, raw_file: str) -> Path:

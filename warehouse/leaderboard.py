@@ -130,31 +130,27 @@ def _set_ordered(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.execute("INSERT OR REPLACE INTO meta SELECT ?, count(*)::VARCHAR FROM " + table, [f"ordered_rows:{table}"])
 
 
-def _resort_if_needed(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Rewrite `table` in order if too many rows were appended since; whether it did."""
+def _resort_if_needed(con: duckdb.DuckDBPyConnection, table: str) -> None:
     found = con.execute("SELECT value FROM meta WHERE key = ?", [f"ordered_rows:{table}"]).fetchall()
     ordered = int(found[0][0]) if found else 0
     total = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     if total - ordered > RESORT_SHARE * max(ordered, 1):
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY {ORDER[table]}")
         _set_ordered(con, table)
-        return True
-    return False
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None) -> bool:
+def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None) -> None:
     """Build the read tables from scratch, or (``models`` given) refresh only those models' leaderboard
-    rows (their runs_wide rows are kept current by ``append_runs``). Returns whether a table was
-    rewritten whole (rowids renumbered: the next read snapshot must be a new base, ``warehouse.snapshots``)."""
+    rows (their runs_wide rows are kept current by ``append_runs``)."""
     if models is None or not exists(con):
         con.execute(f"CREATE OR REPLACE TABLE runs_wide AS {_runs_wide_sql()} ORDER BY {ORDER['runs_wide']}")
         _set_ordered(con, "runs_wide")
         for table, partition in TABLES.items():
             con.execute(f"CREATE OR REPLACE TABLE {table} AS {_entries_sql(partition)} ORDER BY {ORDER[table]}")
             _set_ordered(con, table)
-        return True
+        return
     if not models:
-        return False
+        return
     con.register("_touched", pa.table({"model_id": pa.array(list(models), pa.string())}))
     try:
         con.execute("BEGIN")
@@ -169,11 +165,11 @@ def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None)
                 ) x
                 WHERE {table}.rowid = x.rid AND {table}.static_rank IS DISTINCT FROM x.rk
             """)
-        rewritten = [_resort_if_needed(con, table) for table in ORDER]
+        for table in ORDER:
+            _resort_if_needed(con, table)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
         con.unregister("_touched")
-    return any(rewritten)

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from warehouse import curation, db, leaderboard, snapshots
+from warehouse import curation, db, leaderboard
 from warehouse.flag_rules import open_flag_once
 from warehouse.request_records import (
     COPY_FLAG_AUTHOR,
@@ -74,7 +74,6 @@ class Writer:
         self.con: duckdb.DuckDBPyConnection | None = None  # the session's connection: for the writer alone
         self.changed = False  # publish a snapshot when the session ends
         self._rebuild_all = False
-        self._needs_base = False  # the next publish writes a whole new base (warehouse.snapshots)
         self._touched: set[str] = set()  # models whose leaderboard rows are stale
         self._renames: dict[str, str] | None = None  # earlier name -> current name, read once a session
         self._executor: ProcessPoolExecutor | None = None
@@ -102,8 +101,9 @@ class Writer:
         try:
             if self.changed:
                 self._refresh_read_tables()
-                self._publish_snapshot()
             self.con.close()
+            if self.changed:
+                db.publish_snapshot(self.path, self.snapshots)
         finally:
             self._lock_cm.__exit__(*exc)
 
@@ -129,32 +129,26 @@ class Writer:
     # -- publishing ------------------------------------------------------------------------------
     def _refresh_read_tables(self) -> None:
         if self._rebuild_all:
-            self._needs_base |= leaderboard.rebuild(self.con)
+            leaderboard.rebuild(self.con)
         elif self._touched:
-            self._needs_base |= leaderboard.rebuild(self.con, models=sorted(self._touched))
-        snapshots.record_touched(self.con, self._touched)
+            leaderboard.rebuild(self.con, models=sorted(self._touched))
         self._rebuild_all, self._touched = False, set()
         self.con.execute("INSERT OR REPLACE INTO meta VALUES ('ingested_at', ?)", [datetime.now(UTC).isoformat()])
+        self.con.execute("CHECKPOINT")
 
     def rebuild_read_tables(self) -> None:
         """Rebuild every leaderboard table from scratch now (the session's publish then has nothing to redo)."""
         leaderboard.rebuild(self.con)
-        self._rebuild_all, self._touched, self._needs_base = False, set(), True
+        self._rebuild_all, self._touched = False, set()
 
     def publish(self) -> int:
         """Refresh the leaderboard rows, checkpoint and publish a read snapshot now (mid-session)."""
         started = time.monotonic()
         self._refresh_read_tables()
-        version = self._publish_snapshot()
+        version = db.publish_snapshot(self.path, self.snapshots)
         self.changed = False
         self._last_publish = time.monotonic()
         self._publish_cost = self._last_publish - started
-        return version
-
-    def _publish_snapshot(self) -> int:
-        """A delta on the current read snapshot's base, or a new base (``warehouse.snapshots``)."""
-        version = snapshots.publish(self.con, self.path, self.snapshots, force_base=self._needs_base)
-        self._needs_base = False
         return version
 
     def maybe_publish(self) -> None:

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
 from warehouse.leaderboard import ENTRY_COLUMNS, benchmark_fields
-from warehouse.queries.paging import RankingsView, count, page
 from warehouse.queries.snapshot import frame, quote
 from warehouse.queries.suites import benchmark_columns, default_suite
 from warehouse.read import reader
 from warehouse.search import parse_search
 from warehouse.statistics import rank_intervals
 
-ORDER = "average DESC NULLS LAST, model_id, precision"  # leaderboard_revisions: then sha
+ORDER = "average DESC NULLS LAST, model_id, precision"
 RANK = "rank() OVER (ORDER BY average DESC NULLS LAST) AS rank"
+# the same order as a sortable key, for min_by: NULL averages last
+ORDER_KEY = "{'a': coalesce(-average, 'inf'::DOUBLE), 'm': model_id, 'p': precision}"
+
+
+class RankingsView(NamedTuple):
+    suite: str
+    table: str
+    cond: str  # the WHERE condition, with `params`
+    params: list
+    searches_names: bool  # a text search: every name is scanned
 
 
 def _rankings_filter(
@@ -116,10 +126,10 @@ def rankings(
         return pl.DataFrame()
     picked = _picked(view.suite, columns)
     if limit:
-        with reader(home).pinned_snapshot() as pinned:
-            return page(pinned, view, picked, int(limit), int(offset), count_rows=False)[0] if pinned else pl.DataFrame()
+        with reader(home).pinned() as cur:
+            return _page(cur, view, picked, int(limit), int(offset), count=False)[0] if cur else pl.DataFrame()
     sql = (f"SELECT {RANK}, {', '.join(quote(c) for c in picked)} FROM {view.table} WHERE {view.cond} "
-           f"ORDER BY {_order(view.table)}")
+           f"ORDER BY {ORDER}")
     if offset:
         sql += f" OFFSET {int(offset)}"
     return frame(home, sql, view.params)
@@ -132,18 +142,42 @@ def rankings_page(home: Path, *, limit: int = 100, offset: int = 0, columns: lis
     view = _rankings_filter(home, **filters)
     if view is None:
         return pl.DataFrame(), 0
-    with reader(home).pinned_snapshot() as pinned:
-        if pinned is None:
+    with reader(home).pinned() as cur:
+        if cur is None:
             return pl.DataFrame(), 0
-        return page(pinned, view, _picked(view.suite, columns), int(limit), int(offset), count_rows=True)
+        return _page(cur, view, _picked(view.suite, columns), int(limit), int(offset), count=True)
+
+
+def _page(cur, view: RankingsView, picked: list[str], limit: int, offset: int, *,
+          count: bool) -> tuple[pl.DataFrame, int | None]:
+    """Two steps on one snapshot: find the page's rows (and the total, if asked) reading only the filter
+    and sort columns, then read the shown columns of those rows alone. Every row ranked above a row of
+    the page is among the first offset + limit rows, so ranking those gives each row its rank in the view."""
+    table, cond, params, n = view.table, view.cond, view.params, offset + limit
+    total = None
+    if view.searches_names:
+        # a text search scans every name: one pass gives both the count and the first rows
+        total, head = cur.sql(  # (a struct: min_by leaves out NULL values, and averages can be NULL)
+            f"SELECT count(*), min_by({{'r': rowid, 'a': average}}, {ORDER_KEY}, {n}) "
+            f"FROM {table} WHERE {cond}", params=params).fetchall()[0]
+        ids, averages = [h["r"] for h in head or []], [h["a"] for h in head or []]
+    else:  # the table is stored best first: a top-n stops early, and the count reads few columns
+        if count:
+            total = cur.sql(f"SELECT count(*) FROM {table} WHERE {cond}", params=params).fetchall()[0][0]
+        head = cur.sql(f"SELECT rowid, average FROM {table} WHERE {cond} ORDER BY {ORDER} LIMIT {n}",
+                       params=params).fetchall()
+        ids, averages = [r[0] for r in head], [r[1] for r in head]
+    where, args = "rowid IN (SELECT unnest(?::BIGINT[]))", [ids]
+    if averages and None not in averages:  # lets the scan skip row groups by their min/max average
+        where += " AND average BETWEEN ? AND ?"
+        args += [min(averages), max(averages)]
+    sql = (f"SELECT {RANK}, {', '.join(quote(c) for c in picked)} FROM {table} WHERE {where} "
+           f"ORDER BY {ORDER} LIMIT {limit} OFFSET {offset}")
+    return cur.sql(sql, params=args).pl(), total
 
 
 def _picked(suite: str, columns: list[str] | None) -> list[str]:
     return [c for c in dict.fromkeys(columns or rankings_columns(suite)) if c != "rank"]  # rank: computed
-
-
-def _order(table: str) -> str:
-    return ORDER + (", sha" if table == "leaderboard_revisions" else "")
 
 
 def rankings_count(home: Path, **filters) -> int:
@@ -151,8 +185,8 @@ def rankings_count(home: Path, **filters) -> int:
     view = _rankings_filter(home, **filters)
     if view is None:
         return 0
-    with reader(home).pinned_snapshot() as pinned:
-        return count(pinned, view) if pinned else 0
+    df = frame(home, f"SELECT count(*) AS n FROM {view.table} WHERE {view.cond}", view.params)
+    return int(df["n"][0]) if df.height else 0
 
 
 def leaderboard_facets(home: Path, suite: str) -> dict:
