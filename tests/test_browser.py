@@ -142,5 +142,13 @@ def test_leaderboard_search_model_and_quantization(server, browser):
     for precision in ("float32", "bfloat16", "4bit", "gguf"):
         expect(legend.filter(has_text=re.compile(f"^{precision}$")).first).to_be_visible()
     expect(page.get_by_text("Average against weight memory, every model")).to_be_visible()
+    expect(page.get_by_text("Against float32, item by item")).to_be_visible()  # paired intervals, flips, KL
+    expect(page.locator(".js-plotly-plot .legendtext", has_text="front: best for its memory").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "quantization.png"), full_page=True)
+
+    # the history page: the average's 95% interval as a band, steps between commits judged item by item
+    page.goto(f"{url}/history?model={QUANTIZED_MODEL}")
+    expect(page.locator(".js-plotly-plot .legendtext", has_text="Average: 95% interval").first).to_be_visible()
+    expect(page.get_by_text("Steps between consecutive commits, item by item")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "history.png"), full_page=True)
     page.close()
