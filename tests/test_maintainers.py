@@ -155,3 +155,19 @@ def test_audit_lists_every_action_as_text_and_json(home):
         ("dana", "remove", "acme/moe-8x", "wrong parameter count")]
     assert "wrong parameter count" in cli("audit").output
     assert set(MODELS) - {"acme/moe-8x"} == {m for m, _ in board(home)}
+
+
+def test_a_run_that_finishes_after_a_rename_lands_under_the_new_name(home, cfg, tmp_path):
+    from datetime import UTC, datetime
+
+    from tests.fixture_warehouse import make_request, sha_of, write_bundle
+    from warehouse.ingest import Writer
+
+    old, new = "demo/ft-qwen", "acme/qwen-ft"
+    req = make_request(old, sha_of(old, 0), "8bit", datetime(2026, 1, 2, tzinfo=UTC))  # running while renamed
+    bundle = write_bundle(tmp_path / "late", req, 0, datetime(2026, 1, 2, 1, tzinfo=UTC))
+    rename_everywhere(cfg, old, new, reason="the hub repository moved", token=TOKEN)
+    with Writer(home, wait_message=None) as w:
+        assert w.ingest_bundle(bundle)
+    late = queries.model_runs(home, new).filter(queries.model_runs(home, new)["precision"] == "8bit")
+    assert late.height == 1 and queries.model_runs(home, old).height == 0

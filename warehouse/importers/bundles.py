@@ -37,7 +37,7 @@ def ingest_bundle(writer: Writer, bundle: Path) -> bool:
     load = Load(str(bundle), seen=[IngestedFileRow(run_id, "bundle", str(bundle))])
     run_rows(parsed, load, run_id=run_id, origin="worker", source_file=str(bundle / "results.json"),
              raw_file=keep_raw(writer.home, sha, results_bytes), facts=RunFacts(
-                 request_id=request["request_id"], model_id=request["model"], sha=request["sha"],
+                 request_id=request["request_id"], model_id=writer.current_name(request["model"]), sha=request["sha"],
                  precision=request["precision"], weight_type=request["weight_type"],
                  model_type=request["model_type"], use_chat_template=request["use_chat_template"],
                  params_b=request.get("params"), license=request.get("license") or None,
