@@ -15,6 +15,15 @@ BASE_COLUMNS = {"model_id": "Model", "precision": "Precision", "model_type": "Ty
 DEFAULT_COLUMNS = ["model_id", "precision", "model_type", "params_b", "license"]
 
 
+MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~&"
+
+
+def plain(text: object) -> str:
+    """Text someone typed (a name, a reason, a comment), made safe to put in Markdown: every character
+    Markdown or HTML would act on is escaped, so it shows as typed and never as a link, image or tag."""
+    return "".join(f"\\{c}" if c in MARKDOWN_SPECIAL else c for c in str(text))
+
+
 def parameter_count(params_b: float | None) -> str:
     """A parameter count a reader can take in: billions from 1 B, millions below, thousands below 1 M."""
     if params_b is None or params_b <= 0:

@@ -28,6 +28,9 @@ pytestmark = [
 ]
 
 
+HOSTILE = "<img src=x onerror=\"window.__pwned=1\"> *not bold* <script>window.__pwned=2</script>"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -56,6 +59,10 @@ def wait_until_healthy(proc: subprocess.Popen, health: str, timeout_s: float = 6
 def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("browser") / "home"
     build_fixture_warehouse(home)
+    from warehouse import flags  # a visitor's flag and comment that try to be a tag, an image and a link
+
+    flag_id = flags.flag_model(home, QUANTIZED_MODEL, "other", HOSTILE, author="<b>mallory</b>")
+    flags.comment(home, flag_id, HOSTILE, author="[eve](javascript:alert(1))")
     port = free_port()
     env = {**os.environ, "LLMBOARD_HOME": str(home), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")
@@ -151,4 +158,12 @@ def test_leaderboard_search_model_and_quantization(server, browser):
     expect(page.locator(".js-plotly-plot .legendtext", has_text="Average: 95% interval").first).to_be_visible()
     expect(page.get_by_text("Steps between consecutive commits, item by item")).to_be_visible()
     page.screenshot(path=str(SHOTS / "history.png"), full_page=True)
+
+    # names, reasons and comments someone typed are shown as typed: no tag, image, link or script
+    page.goto(f"{url}/flags?flag=")
+    expect(page.get_by_text(HOSTILE).first).to_be_visible()
+    expect(page.get_by_text("<b>mallory</b>").first).to_be_visible()
+    assert page.evaluate("() => window.__pwned === undefined"), "a visitor's text ran as script"
+    assert page.locator('a[href^="javascript:"]').count() == 0 and page.locator("img[src='x']").count() == 0
+    page.screenshot(path=str(SHOTS / "flags.png"), full_page=True)
     page.close()

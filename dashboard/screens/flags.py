@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.settings import is_maintainer
 from dashboard import data
+from dashboard.views import plain
 from warehouse import flags as flagging
 from warehouse import queries
 
@@ -54,9 +55,9 @@ for flag in all_flags.iter_rows(named=True):
     fid = flag["flag_id"]
     title = f"{BADGES.get(flag['status'], '✅')} {flag['model_id']} · {flag['kind']} · {flag['status']}"
     with st.expander(title, expanded=flag["status"] == "open" or fid == shown):
-        st.write(f"**{flag['author']}** ({flag['created_at']:%Y-%m-%d %H:%M}): {flag['reason']}")
+        st.markdown(f"**{plain(flag['author'])}** ({flag['created_at']:%Y-%m-%d %H:%M}): {plain(flag['reason'])}")
         for c in flag["comments"] or []:
-            st.write(f"**{c['author']}** ({c['created_at']:%Y-%m-%d %H:%M}): {c['body']}")
+            st.markdown(f"**{plain(c['author'])}** ({c['created_at']:%Y-%m-%d %H:%M}): {plain(c['body'])}")
         if flag["status"] != "open":
             st.caption(f"{flag['status']} by {flag['closed_by']} at {flag['closed_at']}")
         body = st.text_input("Comment", key=f"body-{fid}")

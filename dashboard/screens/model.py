@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.vocabulary import WEIGHT_TYPES
 from dashboard import data
-from dashboard.views import parameter_count
+from dashboard.views import parameter_count, plain
 from warehouse import queries
 
 st.title("🔎 Model")
@@ -31,9 +31,9 @@ meta[2].metric("License", info.get("license") or "?")
 meta[3].metric("Weight type", info.get("weight_type") or WEIGHT_TYPES[0])  # unset: the original weights
 meta[4].metric("Architecture", info.get("architecture") or "?")
 if info.get("base_model"):
-    st.caption(f"Base model: {info['base_model']}")
+    st.caption(f"Base model: {plain(info['base_model'])}")
 for flag in open_flags.iter_rows(named=True):
-    st.warning(f"Flagged ({flag['kind']}, {flag['status']}) by {flag['author']}: {flag['reason']} "
+    st.warning(f"Flagged ({flag['kind']}, {flag['status']}) by {plain(flag['author'])}: {plain(flag['reason'])} "
                f"([thread](flags?flag={flag['flag_id']}))")
 
 runs = data.cached(queries.model_runs, model)
