@@ -84,6 +84,8 @@ def snapshot_version(snapshots: Path) -> int:
 def publish_snapshot(warehouse: Path, snapshots: Path) -> int:
     """Copy the (closed, checkpointed) warehouse file to a new snapshot and make it current."""
     snapshots.mkdir(parents=True, exist_ok=True)
+    for left in snapshots.glob("*.tmp"):  # a publish killed half-way (the caller holds the writer's lock)
+        left.unlink(missing_ok=True)
     version = max(snapshot_version(snapshots), int(time.time() * 1000)) + 1
     target = snapshots / f"warehouse-{version}.duckdb"
     tmp = target.with_suffix(".tmp")
