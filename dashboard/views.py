@@ -15,7 +15,7 @@ BASE_COLUMNS = {"model_id": "Model", "precision": "Precision", "model_type": "Ty
 DEFAULT_COLUMNS = ["model_id", "precision", "model_type", "params_b", "license"]
 
 
-MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~&"
+MARKDOWN_SPECIAL = "\\`*_{}[]()#!|<>~&"  # what makes emphasis, code, links, images, headings, tables or tags
 
 
 def plain(text: object) -> str:

@@ -59,25 +59,46 @@ def _side(home: Path, run_id: str) -> Side:
     return Side(row["run_id"], row["suite"], row["model_id"], row["precision"], row["sha"], samples)
 
 
-def _metric(values: pl.Series, name: str) -> np.ndarray:
-    """One metric of each item, from the samples' JSON ``metrics`` (NaN where absent)."""
-    found = values.str.json_path_match(f"$.{name}").replace({"true": "1", "false": "0"})
-    return found.cast(pl.Float64, strict=False).fill_null(np.nan).to_numpy().astype(float)
+def _metrics(values: pl.Series, names: set[str]) -> dict[str, np.ndarray]:
+    """Some metrics of each item, from the samples' JSON ``metrics``, parsed once (NaN where absent)."""
+    dtype = pl.Struct({n: pl.Float64 for n in sorted(names)})
+    decoded = values.str.replace_all("true", "1.0").str.replace_all("false", "0.0").str.json_decode(dtype)
+    return {n: decoded.struct.field(n).fill_null(np.nan).to_numpy().astype(float) for n in names}
 
 
-def _items(benchmark: Benchmark, paired: pl.DataFrame, tasks: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+class PairedColumns(NamedTuple):
+    """The paired items' task and, per side, each metric the suite scores and IFEval's instruction share:
+    read from the JSON once, then sliced per task."""
+
+    task: np.ndarray
+    a: dict[str, np.ndarray]
+    b: dict[str, np.ndarray]
+
+
+def _columns(paired: pl.DataFrame, metrics: set[str]) -> PairedColumns:
+    def share(column: str) -> np.ndarray:
+        found = paired[column].list.eval(pl.element().cast(pl.Float64)).list.mean()
+        return found.fill_null(np.nan).to_numpy().astype(float)
+
+    a, b = _metrics(paired["metrics"], metrics), _metrics(paired["metrics_b"], metrics)
+    a[INSTRUCTIONS], b[INSTRUCTIONS] = share("instructions"), share("instructions_b")
+    return PairedColumns(paired["task"].to_numpy(), a, b)
+
+
+INSTRUCTIONS = "instructions"
+
+
+def _items(benchmark: Benchmark, cols: PairedColumns, tasks: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The benchmark's item scores in runs A and B, keyed by task (IFEval: by metric), aligned by item."""
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    metric = benchmark.metrics[0]
     for task in tasks:
-        rows = paired.filter(pl.col("task") == task)
+        rows = cols.task == task
         if benchmark.rule == "mean_of_metrics":  # IFEval: prompt level, and instruction level per prompt
-            a = _metric(rows["metrics"], benchmark.metrics[0]), _metric(rows["metrics_b"], benchmark.metrics[0])
-            share = [np.asarray([np.mean(x) if x else np.nan for x in rows[c].to_list()], dtype=float)
-                     for c in ("instructions", "instructions_b")]
-            pairs = {benchmark.metrics[0]: a, benchmark.metrics[-1]: (share[0], share[1])}
+            pairs = {metric: (cols.a[metric][rows], cols.b[metric][rows]),
+                     benchmark.metrics[-1]: (cols.a[INSTRUCTIONS][rows], cols.b[INSTRUCTIONS][rows])}
         else:
-            pairs = {task: (_metric(rows["metrics"], benchmark.metrics[0]),
-                            _metric(rows["metrics_b"], benchmark.metrics[0]))}
+            pairs = {task: (cols.a[metric][rows], cols.b[metric][rows])}
         for key, (a, b) in pairs.items():
             ok = ~(np.isnan(a) | np.isnan(b))
             if ok.any():
@@ -85,18 +106,28 @@ def _items(benchmark: Benchmark, paired: pl.DataFrame, tasks: list[str]) -> dict
     return out
 
 
-def _with_item_agreement(paired: pl.DataFrame) -> pl.DataFrame:
-    """Each paired item's flip (correctness differs), top-choice agreement and KL divergence, computed once."""
+class ItemAgreement(NamedTuple):
+    """Per paired item (NaN where it does not apply): correctness flipped, same top choice, KL divergence."""
+
+    flip: np.ndarray
+    agree: np.ndarray
+    kl: np.ndarray
+
+
+def _item_agreement(paired: pl.DataFrame) -> ItemAgreement:
+    both = (paired["correct"].is_not_null() & paired["correct_b"].is_not_null()).to_numpy()
+    flip = np.where(both, (paired["correct"] != paired["correct_b"]).fill_null(False).to_numpy(), np.nan)
     agree, kl = choice_items(paired["choice_loglik"].to_list(), paired["choice_loglik_b"].to_list())
-    return paired.with_columns(
-        flip=pl.when(pl.col("correct").is_not_null() & pl.col("correct_b").is_not_null())
-        .then(pl.col("correct") != pl.col("correct_b")),
-        agree=pl.Series(agree).fill_nan(None), kl=pl.Series(kl).fill_nan(None))
+    return ItemAgreement(flip.astype(float), agree, kl)
 
 
-def _flips_and_choices(rows: pl.DataFrame) -> dict:
-    means = rows.select(pl.col("flip").cast(pl.Float64).mean(), pl.col("agree").mean(), pl.col("kl").mean()).row(0)
-    return {"flip_rate": means[0], "agreement": means[1], "kl_divergence": means[2]}
+def _flips_and_choices(items: ItemAgreement, rows: np.ndarray | slice = slice(None)) -> dict:
+    def mean(x: np.ndarray) -> float | None:
+        x = x[rows]
+        x = x[~np.isnan(x)]
+        return float(x.mean()) if x.size else None
+
+    return {"flip_rate": mean(items.flip), "agreement": mean(items.agree), "kl_divergence": mean(items.kl)}
 
 
 def verdict(diff: float, low: float, high: float) -> str:
@@ -118,21 +149,23 @@ def compare_runs(home: Path, run_a: str, run_b: str, *, n_boot: int = N_BOOT, se
     if a.suite != b.suite:
         raise CompareError(f"run {run_a} is on the {a.suite} suite and run {run_b} on {b.suite}: compare runs of "
                            "one suite")
-    paired = _with_item_agreement(a.samples.join(b.samples, on=["task", "key"], suffix="_b"))
+    paired = a.samples.join(b.samples, on=["task", "key"], suffix="_b")
+    agreement = _item_agreement(paired)
     benchmarks = suite_by_name(a.suite).benchmarks
     tasks = paired["task"].unique().sort().to_list()
-    items = {bench.key: _items(bench, paired, tasks_of(bench, tasks)) for bench in benchmarks}
+    cols = _columns(paired, {bench.metrics[0] for bench in benchmarks})
+    items = {bench.key: _items(bench, cols, tasks_of(bench, tasks)) for bench in benchmarks}
     flat_a = {f"{k}/{t}": v[0] for k, per in items.items() for t, v in per.items()}
     flat_b = {f"{k}/{t}": v[1] for k, per in items.items() for t, v in per.items()}
     draws = paired_draws(flat_a, flat_b, n_boot=n_boot, seed=seed)
     rows = []
     for bench in benchmarks:
         mine = [f"{bench.key}/{t}" for t in items[bench.key]]
-        own = paired.filter(pl.col("task").is_in(tasks_of(bench, tasks)))
-        rows.append({"benchmark": bench.key, "display": bench.display, "n_paired": own.height,
-                     **_difference(draws.difference(prefixed_rule(bench), mine)), **_flips_and_choices(own)})
+        own = np.isin(cols.task, tasks_of(bench, tasks))
+        rows.append({"benchmark": bench.key, "display": bench.display, "n_paired": int(own.sum()),
+                     **_difference(draws.difference(prefixed_rule(bench), mine)), **_flips_and_choices(agreement, own)})
     average = _difference(draws.difference(average_rule(benchmarks)))
     return {"run_a": a.run_id, "run_b": b.run_id, "model_a": a.model_id, "model_b": b.model_id,
             "precision_a": a.precision, "precision_b": b.precision, "suite": a.suite,
-            "n_paired": paired.height, **_flips_and_choices(paired), "average": average,
+            "n_paired": paired.height, **_flips_and_choices(agreement), "average": average,
             "benchmarks": rows, "verdict": average["verdict"]}
