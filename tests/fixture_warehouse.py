@@ -241,13 +241,13 @@ def _add_extra_models(w: Writer, n: int) -> None:
             SELECT run_id, k.key AS benchmark, (hash(run_id || k.key) % 1000) / 1000.0 AS raw,
                    (hash(run_id || k.key) % 1000) / 10.0 AS normalized
             FROM extra, (SELECT unnest(?) AS key) k""", [list(keys)])
-        models = gen.sql("SELECT model_id, license, params_b, model_type, 'Original' AS weight_type FROM extra").arrow()
-        scores = gen.sql("SELECT * FROM scores").arrow()
+        models = gen.sql("SELECT model_id, license, params_b, model_type, 'Original' AS weight_type FROM extra").to_arrow_table()
+        scores = gen.sql("SELECT * FROM scores").to_arrow_table()
         runs = gen.sql("""
             SELECT e.run_id, e.model_id, e.sha, e.precision, 'Original' AS weight_type, e.model_type,
                    'offline' AS suite, TIMESTAMP '2025-01-01' + INTERVAL (e.i % 1000) MINUTE AS finished_at,
                    e.params_b, avg(s.normalized) AS average, 'bench' AS origin
-            FROM extra e JOIN scores s USING (run_id) GROUP BY ALL""").arrow()
+            FROM extra e JOIN scores s USING (run_id) GROUP BY ALL""").to_arrow_table()
     w.insert_frame("models", models, updated_at="now()")
     w.insert_frame("benchmark_scores", scores)
     w.insert_frame("runs", runs, ingested_at="now()")
