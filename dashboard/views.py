@@ -79,7 +79,7 @@ def leaderboard_view(board: pl.DataFrame, benchmarks: list[tuple[str, str]], *, 
         if c in board.columns and c != "model_id":
             out[BASE_COLUMNS.get(c, c)] = pl.col(c)
     out["Average ⬆️"] = pl.col("_average")
-    if "ci_low" in board.columns:  # the stored average's 95% interval and the ranks it allows
+    if "rank_best" in board.columns:  # the stored average's 95% interval and the ranks it allows
         out["±"] = (pl.col("ci_high") - pl.col("ci_low")) / 2
         out["Rank range"] = pl.when(pl.col("rank_best").is_null()).then(None).when(
             pl.col("rank_best") == pl.col("rank_worst")).then(pl.col("rank_best").cast(pl.String)).otherwise(

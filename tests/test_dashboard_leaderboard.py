@@ -186,8 +186,9 @@ def test_fixture_models_all_reach_the_board(home):
 def test_each_row_shows_its_interval_and_rank_range_and_ties_can_be_grouped(home):
     at = page("leaderboard")
     shown = table(at).to_dict("records")
-    ranges = {r["run_id"]: r for r in queries.rank_ranges(home, suite="offline").iter_rows(named=True)}
     board = offline_board(home)
+    ranked = queries.with_rank_ranges(home, queries.rankings(home, suite="offline"), suite="offline")
+    ranges = {r["run_id"]: r for r in ranked.iter_rows(named=True)}
     assert [s["Model"] for s in shown] == board["model_id"].to_list()
     for s, row in zip(shown, board.iter_rows(named=True), strict=True):
         r = ranges[row["run_id"]]

@@ -32,7 +32,8 @@ TABLES = {"leaderboard": "suite, model_id, precision",
 ORDER = {"runs_wide": "model_id, precision, run_at, run_id",
          "leaderboard": "suite, average DESC NULLS LAST, model_id, precision",
          "leaderboard_revisions": "suite, average DESC NULLS LAST, model_id, precision, sha"}
-ENTRY_COLUMNS = ("suite", "model_id", "precision", "sha", "run_id", "request_id", "n_runs", "average", "static_rank",
+ENTRY_COLUMNS = ("suite", "model_id", "precision", "sha", "run_id", "request_id", "n_runs", "average", "ci_low",
+                 "ci_high", "static_rank",
                  "model_type", "weight_type", "params_b", "license", "architecture", "base_model", "merged", "moe",
                  "hub_hearts", "available_on_hub", "flagged", "use_chat_template", "finished_at", "co2_kg", "origin")
 """The leaderboard tables' columns before the benchmark columns (then ``model_key``, ``license_key``, and
@@ -96,7 +97,7 @@ def _entries_sql(partition: str, only_touched: bool = False) -> str:
                 FROM model_renames GROUP BY new_id)
     SELECT
         l.suite, l.model_id, l.precision, l.sha, l.run_id, l.request_id, x.n_runs,
-        l.average,
+        l.average, ci.ci_low, ci.ci_high,
         rank() OVER (PARTITION BY l.suite ORDER BY l.average DESC NULLS LAST) AS static_rank,
         coalesce(l.model_type, m.model_type) AS model_type,
         coalesce(l.weight_type, m.weight_type, 'Original') AS weight_type,
@@ -115,6 +116,8 @@ def _entries_sql(partition: str, only_touched: bool = False) -> str:
     LEFT JOIN models m ON m.model_id = l.model_id
     LEFT JOIN flag_states f ON f.model_id = l.model_id
     LEFT JOIN aliases a ON a.model_id = l.model_id
+    LEFT JOIN (SELECT run_id, ci_low, ci_high FROM run_intervals WHERE benchmark = 'average') ci
+           ON ci.run_id = l.run_id
     """
 
 

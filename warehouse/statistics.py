@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -188,22 +189,44 @@ def choice_agreement(ref: Sequence[Sequence[float] | None], var: Sequence[Sequen
     return (float(agree[mc].mean()), float(kl[mc].mean())) if mc.any() else (float("nan"), float("nan"))
 
 
-def rank_intervals(values: Sequence[float | None], low: Sequence[float | None], high: Sequence[float | None]
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Best and worst rank of each row (1 = best, higher score better) consistent with the intervals, as
-    Chatbot Arena counts them: best = 1 + the rows whose lower bound is above this row's upper bound;
-    worst = the rows whose upper bound is not below this row's lower bound (itself included). A row
-    without an interval counts as its value; one without a value could be anywhere. O(n log n)."""
+class RankBounds(NamedTuple):
+    """A view's rows' interval bounds, each sorted: what any row's rank range is counted against."""
+
+    low: np.ndarray
+    high: np.ndarray
+
+
+def _bounds(values, low, high) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds: a row without an interval counts as its value; without a value, anywhere."""
     def floats(xs):
         return np.asarray([np.nan if x is None else x for x in xs], dtype=float)
 
     v, lo, hi = floats(values), floats(low), floats(high)
     lo, hi = np.where(np.isnan(lo), v, lo), np.where(np.isnan(hi), v, hi)
-    lo, hi = np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
-    n = v.size
-    best = 1 + n - np.searchsorted(np.sort(lo), hi, side="right")
-    worst = n - np.searchsorted(np.sort(hi), lo, side="left")
+    return np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
+
+
+def rank_bounds(values, low, high) -> RankBounds:
+    lo, hi = _bounds(values, low, high)
+    return RankBounds(np.sort(lo), np.sort(hi))
+
+
+def rank_range(bounds: RankBounds, values, low, high) -> tuple[np.ndarray, np.ndarray]:
+    """Best and worst rank of these rows (1 = best, higher score better) among the view whose ``bounds``
+    are given, as Chatbot Arena counts them: best = 1 + the rows whose lower bound is above this row's
+    upper bound; worst = the rows whose upper bound is not below this row's lower bound (itself
+    included). O(log n) a row."""
+    lo, hi = _bounds(values, low, high)
+    n = bounds.low.size
+    best = 1 + n - np.searchsorted(bounds.low, hi, side="right")
+    worst = n - np.searchsorted(bounds.high, lo, side="left")
     return best, worst
+
+
+def rank_intervals(values: Sequence[float | None], low: Sequence[float | None], high: Sequence[float | None]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``rank_range`` of every row of a view among the view itself. O(n log n)."""
+    return rank_range(rank_bounds(values, low, high), values, low, high)
 
 
 def benchmark_rule(benchmark: Benchmark) -> Rule:

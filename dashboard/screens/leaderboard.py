@@ -67,7 +67,7 @@ filters = dict(suite=suite, category=category, search=search or None, show_flagg
                params_max=params[1] if params[1] < max_params else None)
 bench = [(k, labels[k]) for k in shown]
 stored_order = not raw and set(shown) == set(labels)  # the stored average orders rows: the first page is enough
-needed = ["model_id", "precision", "static_rank", "average", "run_id", *columns, *MARKS,
+needed = ["model_id", "precision", "static_rank", "average", "ci_low", "ci_high", *columns, *MARKS,
           *(f"{k}_raw" if raw else k for k, _ in bench)]
 try:
     if stored_order:
@@ -79,9 +79,7 @@ except SearchError as exc:
     st.error(str(exc))
     st.stop()
 if stored_order and board.height:  # the stored average's interval (±) and the ranks it allows
-    ranges = data.cached(queries.rank_ranges, **filters)
-    if ranges.height:
-        board = board.join(ranges.unique("run_id"), on="run_id", how="left")
+    board = queries.add_rank_ranges(board, data.cached(queries.view_rank_bounds, **filters))
 
 # options: the pins and the models in the table (not every model: 100,000 ids made the page slow); any
 # other model id can be typed

@@ -12,7 +12,7 @@ from warehouse.queries.snapshot import frame, quote
 from warehouse.queries.suites import benchmark_columns, default_suite
 from warehouse.read import reader
 from warehouse.search import parse_search
-from warehouse.statistics import rank_intervals
+from warehouse.statistics import RankBounds, rank_bounds, rank_range
 
 ORDER = "average DESC NULLS LAST, model_id, precision"
 RANK = "rank() OVER (ORDER BY average DESC NULLS LAST) AS rank"
@@ -79,30 +79,29 @@ def rankings_columns(suite: str) -> list[str]:
     return [*ENTRY_COLUMNS, *(c for key, _ in benchmark_columns(suite) for c in benchmark_fields(key))]
 
 
-def rank_ranges(home: Path, **filters) -> pl.DataFrame:
-    """Every row of a view with its average's 95% interval (``ci_low``, ``ci_high``; none where the run has
-    none) and the best and worst rank consistent with the intervals of all the view's rows
-    (``rank_best``, ``rank_worst``; see ``warehouse.statistics.rank_intervals``). Keyed by ``run_id``."""
+def view_rank_bounds(home: Path, **filters) -> RankBounds | None:
+    """The sorted interval bounds of every row of a view (its average's 95% interval, or the average where
+    the run has none): what each row's rank range is counted against. Two float columns, no join."""
     view = _rankings_filter(home, **filters)
     if view is None:
-        return pl.DataFrame()
-    rows = frame(home, f"""
-        SELECT v.run_id, v.average, i.ci_low, i.ci_high
-        FROM {view.table} v LEFT JOIN (SELECT run_id, ci_low, ci_high FROM run_intervals
-                                       WHERE benchmark = 'average') i USING (run_id)
-        WHERE {view.cond}""", view.params)
-    if not rows.height:
+        return None
+    rows = frame(home, f"SELECT average, ci_low, ci_high FROM {view.table} WHERE {view.cond}", view.params)
+    return rank_bounds(rows["average"].to_list(), rows["ci_low"].to_list(), rows["ci_high"].to_list()) \
+        if rows.height else None
+
+
+def add_rank_ranges(rows: pl.DataFrame, bounds: RankBounds | None) -> pl.DataFrame:
+    """``rows`` of a view (with ``average``, ``ci_low``, ``ci_high``) with ``rank_best`` and ``rank_worst``:
+    the best and worst rank their intervals allow among the view (``warehouse.statistics.rank_range``)."""
+    if bounds is None or not rows.height or "ci_low" not in rows.columns:
         return rows
-    best, worst = rank_intervals(rows["average"].to_list(), rows["ci_low"].to_list(), rows["ci_high"].to_list())
-    return rows.drop("average").with_columns(rank_best=pl.Series(best), rank_worst=pl.Series(worst))
+    best, worst = rank_range(bounds, rows["average"].to_list(), rows["ci_low"].to_list(), rows["ci_high"].to_list())
+    return rows.with_columns(rank_best=pl.Series(best, dtype=pl.Int64), rank_worst=pl.Series(worst, dtype=pl.Int64))
 
 
 def with_rank_ranges(home: Path, rows: pl.DataFrame, **filters) -> pl.DataFrame:
-    """``rows`` of a view (with ``run_id``) joined with their intervals and rank ranges."""
-    if not rows.height or "run_id" not in rows.columns:
-        return rows
-    ranges = rank_ranges(home, **filters)
-    return rows.join(ranges.unique("run_id"), on="run_id", how="left") if ranges.height else rows
+    """``add_rank_ranges`` against the view of these filters."""
+    return add_rank_ranges(rows, view_rank_bounds(home, **filters))
 
 
 def rankings(
