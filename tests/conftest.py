@@ -16,6 +16,7 @@ from core.settings import Config
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "open-llm-leaderboard"
+TOKEN = "test-admin-token"  # LLMBOARD_ADMIN_TOKEN in the tests
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def cfg(tmp_path, valkey_url, redis_conn, monkeypatch) -> Config:
         "REDIS_URL": valkey_url,
         "LLMBOARD_LIMIT": "4",
         "LLMBOARD_BATCH_SIZE": "8",
-        "LLMBOARD_ADMIN_TOKEN": "test-admin-token",
+        "LLMBOARD_ADMIN_TOKEN": TOKEN,
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
