@@ -4,15 +4,35 @@ Maintainers page, each in the audit log it shows."""
 
 from __future__ import annotations
 
+import shutil
+
+import pytest
 import streamlit as st
 
 from evaluator.requests import RequestStatus, RequestStore
-from tests.conftest import TOKEN
 from tests.dashboard_app import offline_board, page, table, widget
 from tests.fixture_warehouse import build_fixture_warehouse
 from warehouse import queries
 
-pytest_plugins = ["tests.maintainer_fixtures"]
+TOKEN = "test-admin-token"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    home = tmp_path_factory.mktemp("dashboard-flags") / "home"
+    build_fixture_warehouse(home, real=False)
+    return home
+
+
+@pytest.fixture
+def home(built, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    shutil.copytree(built, home)
+    monkeypatch.setenv("LLMBOARD_HOME", str(home))
+    monkeypatch.setenv("LLMBOARD_ADMIN_TOKEN", TOKEN)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return home
 
 
 def buttons(at) -> set[str]:

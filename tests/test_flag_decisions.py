@@ -4,18 +4,36 @@ renames; flags imported from the leaderboard's own table count as confirmed."""
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
 from click.testing import CliRunner
 
 from llmboard.cli import main
-from tests.conftest import TOKEN
+from tests.fixture_warehouse import build_fixture_warehouse
 from warehouse import db, export, flags, maintenance, queries
 from warehouse.rows import ImportedFlagRow, Load
 from warehouse.writer import Writer
 
-pytest_plugins = ["tests.maintainer_fixtures"]
+TOKEN = "test-admin-token"
 MODEL = "demo/ft-qwen"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    home = tmp_path_factory.mktemp("flags") / "home"
+    build_fixture_warehouse(home, real=False)
+    return home
+
+
+@pytest.fixture
+def home(built, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    shutil.copytree(built, home)
+    monkeypatch.setenv("LLMBOARD_HOME", str(home))
+    monkeypatch.setenv("LLMBOARD_ADMIN_TOKEN", TOKEN)
+    return home
 
 
 def entry(home, model: str, **filters) -> dict | None:

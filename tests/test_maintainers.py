@@ -5,6 +5,7 @@ export and the CLI."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -12,12 +13,28 @@ from click.testing import CliRunner
 from evaluator.maintainers import rename as rename_everywhere
 from evaluator.requests import RequestStore
 from llmboard.cli import main
-from tests.conftest import TOKEN
-from tests.fixture_warehouse import MODELS
+from tests.fixture_warehouse import MODELS, build_fixture_warehouse
 from warehouse import export, maintenance, queries
 from warehouse.maintenance import MaintenanceError, NotAllowed
 
-pytest_plugins = ["tests.maintainer_fixtures"]
+TOKEN = "test-admin-token"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The fixture warehouse, built once; each test changes a copy of it."""
+    home = tmp_path_factory.mktemp("maintainers") / "home"
+    build_fixture_warehouse(home, real=False)
+    return home
+
+
+@pytest.fixture
+def home(built, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    shutil.copytree(built, home)
+    monkeypatch.setenv("LLMBOARD_HOME", str(home))
+    monkeypatch.setenv("LLMBOARD_ADMIN_TOKEN", TOKEN)
+    return home
 
 
 def board(home, **filters) -> set[tuple[str, str]]:
