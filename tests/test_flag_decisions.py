@@ -126,3 +126,24 @@ def test_the_migration_confirms_imported_flags_and_keeps_legacy_removals(tmp_pat
     assert (removed["model_id"], removed["reason"], removed["runs"]) == ("org/a", "withdrawn by its authors", 1)
     with pytest.raises(maintenance.MaintenanceError, match="no ranked entry"):
         maintenance.remove(tmp_path, "org/a", reason="again", token=TOKEN, admin_token=TOKEN)
+
+
+def test_comments_are_rate_limited_per_sender_under_a_burst(home):
+    from concurrent.futures import ThreadPoolExecutor
+
+    flag_id = flags.flag_model(home, MODEL, "other", "a thread to comment on", "trent")
+
+    def post(i: int) -> bool:
+        try:
+            flags.comment(home, flag_id, f"comment {i}", author="chatty")
+            return True
+        except flags.FlagError as exc:
+            assert exc.field == "author" and "comments in the last hour" in exc.message
+            return False
+
+    with ThreadPoolExecutor(8) as pool:  # a burst: more comments at once than the limit allows
+        accepted = sum(pool.map(post, range(flags.COMMENTS_PER_HOUR + 10)))
+    assert accepted == flags.COMMENTS_PER_HOUR
+    flags.comment(home, flag_id, "another sender is not held up", author="trent")
+    with Writer(home, wait_message=None) as w:
+        assert w.comments_since("chatty", 1) == flags.COMMENTS_PER_HOUR

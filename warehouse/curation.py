@@ -105,6 +105,12 @@ def decide_flag(con: duckdb.DuckDBPyConnection, flag_id: str, status: str, by: s
                        "WHERE flag_id = ? RETURNING model_id", [status, by, reason, flag_id]).fetchall()[0][0]
 
 
+def comments_since(con: duckdb.DuckDBPyConnection, author: str, hours: float) -> int:
+    """How many flag comments this author wrote in the last ``hours``."""
+    return con.execute("SELECT count(*) FROM flag_comments WHERE author = ? AND created_at >= now() - to_microseconds(?)",
+                       [author, int(hours * 3_600_000_000)]).fetchall()[0][0]
+
+
 def flags_since(con: duckdb.DuckDBPyConnection, author: str, hours: float) -> int:
     """How many flags this author opened in the last ``hours``."""
     return con.execute("SELECT count(*) FROM flags WHERE author = ? AND created_at >= now() - to_microseconds(?)",

@@ -13,6 +13,7 @@ KINDS = ("contamination", "unattributed-copy", "wrong-category", "other")
 DECISIONS = ("confirmed", "dismissed")  # a maintainer's: confirmed hides the model, dismissed clears the badge
 MAX_TEXT = 4000
 FLAGS_PER_DAY = 5  # flags one sender may open in 24 hours
+COMMENTS_PER_HOUR = 20  # comments one sender may write in an hour
 
 
 class FlagError(ValueError):
@@ -58,6 +59,13 @@ def check_flag_rate(w: FlagWriter, author: str) -> None:
     if w.flags_since(author, 24) >= FLAGS_PER_DAY:
         raise FlagError("author", f"{author} opened {FLAGS_PER_DAY} flags in the last 24 hours, the most one sender "
                                   "may; comment on an open flag, or try again tomorrow")
+
+
+def check_comment_rate(w, author: str) -> None:
+    """A sender writes at most COMMENTS_PER_HOUR comments an hour (maintainers' decisions are not counted)."""
+    if w.comments_since(author, 1) >= COMMENTS_PER_HOUR:
+        raise FlagError("author", f"{author} wrote {COMMENTS_PER_HOUR} comments in the last hour, the most one "
+                                  "sender may; try again later")
 
 
 def open_flag_once(w: FlagWriter, model: str, kind: str, reason: str, author: str) -> str | None:

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from warehouse.curation import Action
 from warehouse.flag_rules import (
+    COMMENTS_PER_HOUR,
     DECISIONS,
     FLAGS_PER_DAY,
     KINDS,
     FlagError,
+    check_comment_rate,
     check_flag_rate,
     checked_text,
     open_flag,
@@ -25,7 +27,7 @@ from warehouse.flag_rules import (
 from warehouse.maintenance import NotAllowed, actor, check_token
 from warehouse.writer import Writer
 
-__all__ = ["DECISIONS", "FLAGS_PER_DAY", "KINDS", "FlagError", "NotAllowed", "close", "comment", "flag_model",
+__all__ = ["COMMENTS_PER_HOUR", "DECISIONS", "FLAGS_PER_DAY", "KINDS", "FlagError", "NotAllowed", "close", "comment", "flag_model",
            "open_flag"]
 
 AUDITED_AS = {"confirmed": "confirm-flag", "dismissed": "dismiss-flag"}
@@ -44,6 +46,7 @@ def comment(home: Path, flag_id: str, body: str, author: str = "anonymous") -> N
     with Writer(home, wait_message=None) as w:
         if w.flag_state(flag_id) is None:
             raise FlagError("flag", f"no flag {flag_id!r}")
+        check_comment_rate(w, author)
         w.add_flag_comment(flag_id, author, body)
 
 

@@ -51,6 +51,9 @@ class Moderation:
     def flags_since(self, author: str, hours: float) -> int:
         return curation.flags_since(self.con, author, hours)
 
+    def comments_since(self, author: str, hours: float) -> int:
+        return curation.comments_since(self.con, author, hours)
+
     # -- maintainers' actions (their SQL and rules: warehouse.curation) ---------------------------
     def record_action(self, action: curation.Action) -> str:
         """Add an entry to the audit log."""
