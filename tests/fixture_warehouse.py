@@ -251,3 +251,16 @@ def _add_extra_models(w: Writer, n: int) -> None:
     w.insert_frame("models", models, updated_at="now()")
     w.insert_frame("benchmark_scores", scores)
     w.insert_frame("runs", runs, ingested_at="now()")
+
+
+def writable_copy(built: Path, dest: Path, monkeypatch) -> Path:
+    """A copy of a built fixture warehouse for one test to change, the app and CLI pointed at it with the
+    tests' admin token."""
+    import shutil
+
+    from tests.conftest import TOKEN
+
+    shutil.copytree(built, dest)
+    monkeypatch.setenv("LLMBOARD_HOME", str(dest))
+    monkeypatch.setenv("LLMBOARD_ADMIN_TOKEN", TOKEN)
+    return dest

@@ -4,17 +4,14 @@ Maintainers page, each in the audit log it shows."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import streamlit as st
 
 from evaluator.requests import RequestStatus, RequestStore
+from tests.conftest import TOKEN
 from tests.dashboard_app import offline_board, page, table, widget
-from tests.fixture_warehouse import build_fixture_warehouse
+from tests.fixture_warehouse import build_fixture_warehouse, writable_copy
 from warehouse import queries
-
-TOKEN = "test-admin-token"
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +23,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture
 def home(built, tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    shutil.copytree(built, home)
-    monkeypatch.setenv("LLMBOARD_HOME", str(home))
-    monkeypatch.setenv("LLMBOARD_ADMIN_TOKEN", TOKEN)
+    home = writable_copy(built, tmp_path / "home", monkeypatch)
     st.cache_resource.clear()
     st.cache_data.clear()
     return home

@@ -4,19 +4,17 @@ renames; flags imported from the leaderboard's own table count as confirmed."""
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 from click.testing import CliRunner
 
 from llmboard.cli import main
-from tests.fixture_warehouse import build_fixture_warehouse
+from tests.conftest import TOKEN
+from tests.fixture_warehouse import build_fixture_warehouse, writable_copy
 from warehouse import db, export, flags, maintenance, queries
 from warehouse.rows import ImportedFlagRow, Load
 from warehouse.writer import Writer
 
-TOKEN = "test-admin-token"
 MODEL = "demo/ft-qwen"
 
 
@@ -29,10 +27,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture
 def home(built, tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    shutil.copytree(built, home)
-    monkeypatch.setenv("LLMBOARD_HOME", str(home))
-    monkeypatch.setenv("LLMBOARD_ADMIN_TOKEN", TOKEN)
+    home = writable_copy(built, tmp_path / "home", monkeypatch)
     return home
 
 

@@ -5,7 +5,6 @@ export and the CLI."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -13,11 +12,10 @@ from click.testing import CliRunner
 from evaluator.maintainers import rename as rename_everywhere
 from evaluator.requests import RequestStore
 from llmboard.cli import main
-from tests.fixture_warehouse import MODELS, build_fixture_warehouse
+from tests.conftest import TOKEN
+from tests.fixture_warehouse import MODELS, build_fixture_warehouse, writable_copy
 from warehouse import export, maintenance, queries
 from warehouse.maintenance import MaintenanceError, NotAllowed
-
-TOKEN = "test-admin-token"
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +28,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture
 def home(built, tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    shutil.copytree(built, home)
-    monkeypatch.setenv("LLMBOARD_HOME", str(home))
-    monkeypatch.setenv("LLMBOARD_ADMIN_TOKEN", TOKEN)
+    home = writable_copy(built, tmp_path / "home", monkeypatch)
     return home
 
 
