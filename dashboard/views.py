@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -120,6 +121,21 @@ def paired_table(compared: list[dict], runs: list[PrecisionRun]) -> pl.DataFrame
                      "KL divergence": c["kl_divergence"],
                      "Recovery": (average.get(c["run_b"]) / ref) if ref else None})
     return pl.DataFrame(rows)
+
+
+REAL_CHANGE = "real change (95% paired interval excludes 0)"  # the History chart's marks, as its legend names them
+
+
+def difference_line(label: str, difference: Mapping) -> str:
+    """One compared pair as a line of Markdown a reader can take in, from a paired difference (``diff``,
+    ``ci_low``, ``ci_high``, ``verdict``: a ``commit_steps`` row, ``compare_runs``'s ``average``): ▲/▼ and the
+    verdict where the 95% interval excludes 0, else the verdict with the difference and its interval."""
+    diff, low, high, verdict = (difference[k] for k in ("diff", "ci_low", "ci_high", "verdict"))
+    if diff != diff:  # NaN: no paired items
+        return f"{plain(label)}: {verdict}"
+    if low > 0 or high < 0:
+        return f"{'▲' if diff > 0 else '▼'} {plain(label)}: {verdict}"
+    return f"≈ {plain(label)}: {verdict} (Δ {diff:+.2f} points, 95% interval [{low:+.2f}, {high:+.2f}])"
 
 
 def memory_front(memory: pl.DataFrame) -> pl.DataFrame:

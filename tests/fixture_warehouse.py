@@ -9,6 +9,11 @@ It holds
 - one flag a maintainer confirmed (its model is hidden unless 'Show flagged' is on).
 
 Scores are a deterministic function of (model, sha, precision, attempt), so tests can recompute them.
+Per-sample details follow each run's level without the run noise (`item_level`): every item of a model has a
+fixed difficulty, evenly spaced, and a run answers the items easier than its level. So two runs of a model
+differ item by item exactly where their levels differ: QUANTIZED_MODEL's 4bit and gguf runs lose clearly to
+float32 (a paired interval that excludes 0), bfloat16, float16 and 8bit do not; its third commit gains
+clearly on the second, the second hardly on the first.
 """
 
 from __future__ import annotations
@@ -42,12 +47,13 @@ MODELS: dict[str, tuple[str, str, float, float]] = {
 # how much each precision costs in quality (a made-up but monotone penalty)
 PRECISION_PENALTY = {"float32": 0.0, "bfloat16": 0.003, "float16": 0.002, "8bit": 0.01, "4bit": 0.04, "gguf": 0.05}
 COMMITS = 3
+COMMIT_GAIN = (0.0, 0.01, 0.06)  # each commit's quality over the first: a small tweak, then a clear gain
 QUANTIZED_MODEL = "demo/tiny-llama"  # evaluated in every precision on its latest commit
 RERUN = ("demo/tiny-llama", 1, "float32")  # (model, commit index, precision) evaluated twice
 FLAGGED_MODEL = "demo/cp-phi"
 MOE_MODEL = "acme/moe-8x"
 SAMPLE_TASKS = ("llmb_mmlu_pro", "llmb_math_addition")
-SAMPLES_PER_TASK = 12
+SAMPLES_PER_TASK = 80  # enough that a 0.05 loss shows item by item (about 8 flips)
 
 
 @dataclass
@@ -62,13 +68,23 @@ def sha_of(model: str, commit: int) -> str:
     return hashlib.sha1(f"{model}@{commit}".encode()).hexdigest()
 
 
-def task_score(model: str, sha: str, precision: str, attempt: int, task: str) -> float:
-    """A task's 0..1 score: the model's quality, later commits a bit better, minus the precision's cost."""
-    quality = MODELS[model][3]
+def item_level(model: str, sha: str, precision: str) -> float:
+    """The model's level at a commit in a precision: its quality, the commit's gain, minus the precision's cost."""
     commit = next(i for i in range(COMMITS) if sha_of(model, i) == sha)
+    return MODELS[model][3] * 0.9 + COMMIT_GAIN[commit] - PRECISION_PENALTY[precision]
+
+
+def task_score(model: str, sha: str, precision: str, attempt: int, task: str) -> float:
+    """A task's 0..1 score in the results file: the level plus run noise (per run and task)."""
     rng = random.Random(f"{model}|{sha}|{precision}|{attempt}|{task}")
-    base = quality * 0.9 + 0.03 * commit - PRECISION_PENALTY[precision] + rng.uniform(-0.04, 0.04)
-    return round(min(1.0, max(0.0, base)), 4)
+    return round(min(1.0, max(0.0, item_level(model, sha, precision) + rng.uniform(-0.04, 0.04))), 4)
+
+
+def item_difficulty(model: str, task: str) -> list[float]:
+    """Each item's difficulty for a model, the same in every run of it: evenly spaced in 0..1, shuffled."""
+    levels = [(i + 0.5) / SAMPLES_PER_TASK for i in range(SAMPLES_PER_TASK)]
+    random.Random(f"{model}|{task}").shuffle(levels)
+    return levels
 
 
 def results_json(model: str, sha: str, precision: str, attempt: int, when: datetime) -> dict:
@@ -104,10 +120,9 @@ def results_json(model: str, sha: str, precision: str, attempt: int, when: datet
 
 
 def samples_rows(model: str, sha: str, precision: str, task: str) -> list[dict]:
-    rows = []
-    for doc_id in range(SAMPLES_PER_TASK):
-        rng = random.Random(f"{model}|{sha}|{precision}|{task}|{doc_id}")
-        correct = rng.random() < task_score(model, sha, precision, 0, task)
+    rows, level = [], item_level(model, sha, precision)
+    for doc_id, difficulty in enumerate(item_difficulty(model, task)):
+        correct = difficulty < level
         target = str(doc_id * 7 % 10)
         answer = target if correct else str((doc_id * 7 + 3) % 10)
         prompt = f"Question {doc_id} of {task}: what is {doc_id} * 7 mod 10?"

@@ -10,8 +10,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from dashboard.views import REAL_CHANGE
 from llmboard.up import dashboard_command
 from tests.conftest import REPO
 from tests.fixture_warehouse import QUANTIZED_MODEL, build_fixture_warehouse
@@ -143,6 +145,12 @@ def test_leaderboard_search_model_and_quantization(server, browser):
     page.screenshot(path=str(SHOTS / "model.png"), full_page=True)
 
     # the quantization page: one bar group per precision, with the averages' deltas
+    suite = queries.default_suite(home)
+    latest = queries.latest_runs(home, QUANTIZED_MODEL, suite=suite)  # the page's default model (most precisions)
+    verdicts = {r.precision: queries.compare_runs(home, latest[0].run_id, r.run_id)["average"] for r in latest[1:]}
+    real = [p for p, v in verdicts.items() if v["ci_low"] > 0 or v["ci_high"] < 0]
+    noise = [p for p, v in verdicts.items() if v["ci_low"] <= 0 <= v["ci_high"]]
+    assert real and noise, f"the fixture holds precisions on both sides of the line: {verdicts}"
     page.goto(f"{url}/quantization")
     expect(page.get_by_text("Difference from float32 (points)")).to_be_visible()
     legend = page.locator(".js-plotly-plot .legendtext")
@@ -150,13 +158,28 @@ def test_leaderboard_search_model_and_quantization(server, browser):
         expect(legend.filter(has_text=re.compile(f"^{precision}$")).first).to_be_visible()
     expect(page.get_by_text("Average against weight memory, every model")).to_be_visible()
     expect(page.get_by_text("Against float32, item by item")).to_be_visible()  # paired intervals, flips, KL
+    # each precision's verdict in words: a real loss marked with its size, noise said to be noise
+    lost = verdicts[real[0]]
+    expect(page.get_by_text(f"{'▲' if lost['diff'] > 0 else '▼'} {real[0]}: {lost['verdict']}")).to_be_visible()
+    expect(page.get_by_text(f"≈ {noise[0]}: no detectable difference (Δ")).to_be_visible()
     expect(page.locator(".js-plotly-plot .legendtext", has_text="front: best for its memory").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "quantization.png"), full_page=True)
 
     # the history page: the average's 95% interval as a band, steps between commits judged item by item
+    # and a mark on each real change between consecutive commits, in the chart and in words
+    precision = queries.model_choices(home, suite).row(by_predicate=pl.col("model_id") == QUANTIZED_MODEL,
+                                                       named=True)["most_commits"]  # the page's default
+    steps = queries.commit_steps(home, QUANTIZED_MODEL, precision, suite=suite)
+    changed, unchanged = steps.filter(pl.col("significant")), steps.filter(~pl.col("significant"))
+    assert changed.height and unchanged.height, f"the fixture holds steps on both sides of the line: {steps}"
     page.goto(f"{url}/history?model={QUANTIZED_MODEL}")
     expect(page.locator(".js-plotly-plot .legendtext", has_text="Average: 95% interval").first).to_be_visible()
+    expect(page.locator(".js-plotly-plot .legendtext", has_text=REAL_CHANGE).first).to_be_visible()
     expect(page.get_by_text("Steps between consecutive commits, item by item")).to_be_visible()
+    for step in (*changed.iter_rows(named=True), *unchanged.iter_rows(named=True)):
+        mark = ("▲" if step["diff"] > 0 else "▼") if step["significant"] else "≈"
+        expect(page.get_by_text(f"{mark} {step['from_sha'][:7]} → {step['to_sha'][:7]}: {step['verdict']}")
+               ).to_be_visible()
     page.screenshot(path=str(SHOTS / "history.png"), full_page=True)
 
     # names, reasons and comments someone typed are shown as typed: no tag, image, link or script

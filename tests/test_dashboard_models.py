@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from core.vocabulary import REFERENCE_ORDER
-from dashboard.views import precision_runs
+from dashboard.views import REAL_CHANGE, difference_line, precision_runs
 from tests.dashboard_app import chart, page, table, widget
-from tests.fixture_warehouse import FLAGGED_MODEL, QUANTIZED_MODEL
+from tests.fixture_warehouse import FLAGGED_MODEL, QUANTIZED_MODEL, SAMPLE_TASKS, SAMPLES_PER_TASK
 from warehouse import queries
 
 pytest_plugins = ["tests.dashboard_fixtures"]
@@ -74,7 +74,7 @@ def test_model_page_shows_runs_scores_requests_and_samples(home, fixture):
     tasks = table(at, 1)
     assert "llmb_mmlu_pro" in set(tasks["task"]) and tasks["stderr"].notna().any()
     samples = table(at, 2)
-    assert len(samples) == 24
+    assert len(samples) == len(SAMPLE_TASKS) * SAMPLES_PER_TASK
     widget(at.selectbox, "Outcome").set_value("incorrect").run()
     assert not table(at, 2)["correct"].any()
     widget(at.text_input, "Text in prompt, target or response").input("Question 3 of llmb_mmlu").run()
@@ -99,9 +99,11 @@ def test_quantization_compares_each_precision_item_by_item_and_draws_the_memory_
     scores = queries.precision_scores(home, QUANTIZED_MODEL, suite="offline")
     runs = {r.precision: r for r in precision_runs(scores)}
     assert set(df["Precision"]) == set(runs) - {"float32"}
+    lines = "\n".join(m.value for m in at.markdown)
     for row in df.to_dict("records"):
         c = queries.compare_runs(home, runs["float32"].run_id, runs[row["Precision"]].run_id)
         assert row["Δ average"] == pytest.approx(c["average"]["diff"]) and row["Verdict"] == c["verdict"]
+        assert difference_line(row["Precision"], c["average"]) in lines, "each precision's verdict, in words"
         assert row["Flips"] == pytest.approx(c["flip_rate"])
         assert row["Recovery"] == pytest.approx(runs[row["Precision"]].average / runs["float32"].average)
     front = [t for t in chart(at, 1) if t.get("name", "").startswith("front")]
@@ -121,8 +123,12 @@ def test_history_draws_the_averages_interval_and_marks_real_steps(home):
     for step in steps.iter_rows(named=True):
         assert step["significant"] == (step["ci_low"] > 0 or step["ci_high"] < 0)
         assert step["verdict"].startswith(("better", "worse")) == step["significant"]
-    marks = traces.get("a real change from the previous commit")
+    marks = traces.get(REAL_CHANGE)
     assert (marks is not None) == bool(steps["significant"].any())
+    assert marks is None or len(marks["x"]) == steps["significant"].sum(), "one mark per real change"
+    lines = "\n".join(m.value for m in at.markdown)
+    for step in steps.iter_rows(named=True):
+        assert difference_line(f"{step['from_sha'][:7]} → {step['to_sha'][:7]}", step) in lines
     assert len(table(at, 1)) == steps.height
 
 

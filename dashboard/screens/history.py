@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data
+from dashboard.views import REAL_CHANGE, difference_line
 from warehouse import queries
 
 st.title("📈 Score history across commits")
@@ -66,7 +67,7 @@ if real.height:  # a mark on each step whose paired interval excludes zero
         x=[last_label[r] for r in real["to_run"]], y=[average_of[r] for r in real["to_run"]], mode="markers",
         marker={"symbol": ["triangle-up" if d > 0 else "triangle-down" for d in real["diff"]], "size": 16,
                 "color": ["seagreen" if d > 0 else "crimson" for d in real["diff"]]},
-        name="a real change from the previous commit", customdata=real.select("verdict").to_numpy(),
+        name=REAL_CHANGE, customdata=real.select("verdict").to_numpy(),
         hovertemplate="%{customdata[0]} (95% paired interval excludes 0)<extra></extra>"))
 fig.update_layout(title="Average with its 95% interval; ▲▼ a change the paired comparison says is real",
                   xaxis_title="commit", yaxis_title="average (normalized)", hovermode="closest",
@@ -86,6 +87,8 @@ table = runs.join(spread.select("sha", "spread"), on="sha", how="left").select(
 st.dataframe(table, hide_index=True, width="stretch")
 if steps.height:
     st.caption("Steps between consecutive commits, item by item (latest run of each):")
+    st.markdown("\n".join("- " + difference_line(f"{step['from_sha'][:7]} → {step['to_sha'][:7]}", step)
+                           for step in steps.iter_rows(named=True)))
     st.dataframe(steps.select(pl.col("from_sha").str.slice(0, 7).alias("From"),
                               pl.col("to_sha").str.slice(0, 7).alias("To"), pl.col("diff").alias("Δ average"),
                               pl.format("[{}, {}]", pl.col("ci_low").round(2), pl.col("ci_high").round(2))

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.vocabulary import REFERENCE_ORDER
 from dashboard import data
-from dashboard.views import deltas, error_bars, memory_front, paired_table, precision_runs
+from dashboard.views import deltas, difference_line, error_bars, memory_front, paired_table, precision_runs
 from warehouse import queries
 
 LATEST = "each precision's latest"
@@ -74,6 +74,7 @@ if len(precisions) > 1:
                      column_config={"Flips": st.column_config.NumberColumn(format="percent"),
                                     "Agreement": st.column_config.NumberColumn(format="percent"),
                                     "Recovery": st.column_config.NumberColumn(format="percent")})
+        st.markdown("\n".join(f"- {difference_line(c['precision_b'], c['average'])}" for c in compared))
     else:
         st.caption("No per-sample details for these runs (imported results carry none): no paired comparison.")
 else:
