@@ -9,6 +9,9 @@ from pathlib import Path
 # Tests fork RQ work-horses from this process; GNU OpenMP is not fork-safe once its thread pool exists,
 # so torch runs single-threaded here (tiny models gain nothing from more threads anyway).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Every read snapshot a test's writer brings up to date is compared with the warehouse, table by table
+# (warehouse.mirror.verify): a change the writer failed to log fails the test that made it.
+os.environ["LLMBOARD_VERIFY_SNAPSHOTS"] = "1"
 
 import pytest
 

@@ -193,13 +193,20 @@ def test_incremental_refresh_matches_a_full_rebuild(tmp_path):
                                                                         ifeval=score))
         with Writer(home) as w:
             w.import_results([path])
-    cols = "suite, model_id, precision, run_id, n_runs, average, static_rank, flagged, ifeval"
-    run_cols = "run_id, model_id, precision, sha, run_at, ingested_at, average, ifeval, ifeval_raw, bbh, gpqa"
+    cols = "suite, model_id, precision, run_id, n_runs, average, ci_low, ci_high, flagged, ifeval"
+    run_cols = ("run_id, model_id, precision, sha, run_at, ingested_at, average, ci_low, ci_high, ifeval, ifeval_raw, "
+                "bbh, gpqa")
     queries_ = {**{t: f"SELECT {cols} FROM {t} ORDER BY ALL" for t in leaderboard.TABLES},
                 "runs_wide": f"SELECT {run_cols} FROM runs_wide ORDER BY ALL"}
     incremental = {t: table(home, q) for t, q in queries_.items()}
     assert len(incremental["runs_wide"]) == 253  # the contents' 250 entries and the three new runs
+    board = queries.rankings(home, suite="leaderboard", show_flagged=True, columns=["model_id", "precision",
+                                                                                    "static_rank"])
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
         leaderboard.rebuild(con)
         full = {t: con.sql(q).fetchall() for t, q in queries_.items()}
+        ranks = con.sql("SELECT model_id, precision, rank() OVER (ORDER BY average DESC NULLS LAST) FROM leaderboard "
+                        "WHERE suite = 'leaderboard' ORDER BY ALL").fetchall()
     assert incremental == full
+    # the rank in the whole suite, counted by the reader, is the rank a full rebuild gives
+    assert sorted(board.select("model_id", "precision", "static_rank").iter_rows()) == ranks

@@ -1,8 +1,8 @@
 """The warehouse file, its migrations, the writer's lock and the versioned read snapshots.
 
 One process writes ``warehouse.duckdb`` at a time (an exclusive ``flock`` on ``warehouse.lock``).
-After each ingest batch the writer publishes a read snapshot: a copy of the file under
-``snapshots/`` swapped in atomically by rewriting ``snapshots/CURRENT``. Readers only ever open
+After each ingest batch the writer publishes a read snapshot under ``snapshots/`` (``warehouse.mirror``),
+swapped in atomically by rewriting ``snapshots/CURRENT``. Readers only ever open
 snapshots, so they never block the writer and the writer never makes a reader fail.
 """
 
@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
-import shutil
-import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
 import duckdb
-
-KEEP_SNAPSHOTS = 3
 
 
 def migrations() -> list[tuple[str, str]]:
@@ -65,13 +60,13 @@ def writer_lock(home: Path, wait_message: str | None = None) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def open_writer(path: Path) -> duckdb.DuckDBPyConnection:
+def open_writer(path: Path) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+    """The writer's connection, migrated, and the names of the migrations it just applied."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     # No automatic checkpoint every 16 MB of WAL in the middle of an import: each publish checkpoints.
     con.execute("SET checkpoint_threshold = '1GB'")
-    migrate(con)
-    return con
+    return con, migrate(con)
 
 
 def snapshot_version(snapshots: Path) -> int:
@@ -79,26 +74,6 @@ def snapshot_version(snapshots: Path) -> int:
         return int((snapshots / "CURRENT").read_text().strip() or 0)
     except FileNotFoundError:
         return 0
-
-
-def publish_snapshot(warehouse: Path, snapshots: Path) -> int:
-    """Copy the (closed, checkpointed) warehouse file to a new snapshot and make it current."""
-    snapshots.mkdir(parents=True, exist_ok=True)
-    for left in snapshots.glob("*.tmp"):  # a publish killed half-way (the caller holds the writer's lock)
-        left.unlink(missing_ok=True)
-    version = max(snapshot_version(snapshots), int(time.time() * 1000)) + 1
-    target = snapshots / f"warehouse-{version}.duckdb"
-    tmp = target.with_suffix(".tmp")
-    shutil.copyfile(warehouse, tmp)
-    os.replace(tmp, target)
-    current_tmp = snapshots / "CURRENT.tmp"
-    current_tmp.write_text(str(version))
-    os.replace(current_tmp, snapshots / "CURRENT")
-    # Older snapshots go; a reader that still has one open keeps reading it (unlinked files stay readable).
-    old = sorted(snapshots.glob("warehouse-*.duckdb"), key=lambda p: int(p.stem.split("-")[1]))
-    for stale in old[:-KEEP_SNAPSHOTS]:
-        stale.unlink(missing_ok=True)
-    return version
 
 
 def snapshot_path(snapshots: Path, version: int) -> Path:

@@ -5,15 +5,16 @@
 per-model pages (``sha_history``, ``quantization_comparison``) read a few row groups instead of
 pivoting the long ``benchmark_scores``.
 ``leaderboard``: one row per suite, model and precision: its latest run (by finish time), with the
-benchmark columns, the average, model metadata, the number of runs behind the entry, the static rank
-within the suite, whether the model is flagged, and lower-cased ``model_key`` / ``license_key`` for
-search. Physically ordered by suite then average (best first), so a first page reads a prefix.
+benchmark columns, the average, model metadata, the number of runs behind the entry, whether the model
+is flagged, and lower-cased ``model_key`` / ``license_key`` for search. The rank in the whole suite
+(``static_rank``) is not stored: one new entry would shift every rank below it, so a refresh would cost
+the size of the table; readers count it from the suite's sorted averages (``queries.rankings``). Physically ordered by suite then average (best first), so a first page reads a prefix.
 ``leaderboard_revisions``: the same, one row per suite, model, precision and sha.
 
 ``rebuild(con)`` builds all three from scratch. Between full rebuilds the writer adds each new run's
 ``runs_wide`` row in the transaction that stores the run (``append_runs``), and ``rebuild(con,
 models=[...])`` replaces only the leaderboard rows of the models a writer session touched, then re-ranks
-the suites they are in, so its cost follows the size of the change, not of the warehouse. Rows a refresh appends land after the ordered part; once
+nothing else, so its cost follows the size of the change, not of the warehouse. Rows a refresh appends land after the ordered part; once
 they are more than ``RESORT_SHARE`` of a table, the table is rewritten in order.
 """
 
@@ -26,6 +27,7 @@ import pyarrow as pa
 
 from core.suites import SUITES
 from warehouse.curation import HIDDEN_RUNS
+from warehouse.mirror import KEYED_MARK
 
 TABLES = {"leaderboard": "suite, model_id, precision",
           "leaderboard_revisions": "suite, model_id, precision, sha"}
@@ -33,12 +35,13 @@ ORDER = {"runs_wide": "model_id, precision, run_at, run_id",
          "leaderboard": "suite, average DESC NULLS LAST, model_id, precision",
          "leaderboard_revisions": "suite, average DESC NULLS LAST, model_id, precision, sha"}
 ENTRY_COLUMNS = ("suite", "model_id", "precision", "sha", "run_id", "request_id", "n_runs", "average", "ci_low",
-                 "ci_high", "static_rank",
+                 "ci_high", "static_rank",  # static_rank: counted by the reader (COMPUTED_COLUMNS), not stored
                  "model_type", "weight_type", "params_b", "license", "architecture", "base_model", "merged", "moe",
                  "hub_hearts", "available_on_hub", "flagged", "use_chat_template", "finished_at", "co2_kg", "origin")
 """The leaderboard tables' columns before the benchmark columns (then ``model_key``, ``license_key``, and
 ``FLAG_COLUMNS``). Removed runs (``curation.HIDDEN_RUNS``) make no entry; ``flagged``: a maintainer
 confirmed a flag on the model; ``model_key`` holds the earlier names too, so a search finds them."""
+COMPUTED_COLUMNS = ("static_rank",)
 FLAG_COLUMNS = ("open_flag", "renamed_from")
 """The newest open flag's id (a badge linking to its thread) and the model's earlier names (", ")."""
 RESORT_SHARE = 0.2  # rewrite a table in order once this share of its rows was appended since
@@ -58,8 +61,9 @@ def benchmark_fields(key: str) -> list[str]:
     return [key, f"{key}_raw", f"{key}_stderr"]
 
 
-def _runs_wide_sql(runs: str = "runs", scores: str = "benchmark_scores") -> str:
-    """One runs_wide row per run of ``runs``, its benchmark columns pivoted from ``scores``."""
+def _runs_wide_sql(runs: str = "runs", scores: str = "benchmark_scores", intervals: str = "run_intervals") -> str:
+    """One runs_wide row per run of ``runs``, its benchmark columns pivoted from ``scores``, and its average's
+    95% interval (``ci_low``, ``ci_high``) from ``intervals``."""
     pivots = ",\n        ".join(
         f"max(b.normalized) FILTER (WHERE b.benchmark = '{k}') AS \"{k}\", "
         f"max(b.raw) FILTER (WHERE b.benchmark = '{k}') AS \"{k}_raw\", "
@@ -67,38 +71,51 @@ def _runs_wide_sql(runs: str = "runs", scores: str = "benchmark_scores") -> str:
         for k in benchmark_keys()
     )
     return f"""
-    WITH wide AS (SELECT b.run_id, {pivots} FROM {scores} b GROUP BY b.run_id)
-    SELECT {RUN_FIELDS}, wide.* EXCLUDE (run_id)
-    FROM {runs} r LEFT JOIN wide USING (run_id)
+    WITH wide AS (SELECT b.run_id, {pivots} FROM {scores} b GROUP BY b.run_id),
+    ci AS (SELECT run_id, ci_low, ci_high FROM {intervals} WHERE benchmark = 'average')
+    SELECT {RUN_FIELDS}, ci.ci_low, ci.ci_high, wide.* EXCLUDE (run_id)
+    FROM {runs} r LEFT JOIN wide USING (run_id) LEFT JOIN ci USING (run_id)
     """
 
 
-def append_runs(con: duckdb.DuckDBPyConnection, runs: str, scores: str) -> None:
+def append_runs(con: duckdb.DuckDBPyConnection, runs: str, scores: str, intervals: str) -> None:
     """Add the runs_wide rows of new runs (``runs``: their rows as in the runs table, with ``ingested_at``;
-    ``scores``: their benchmark_scores rows), inside the writer's transaction that inserts them. Runs are
-    never changed once stored, so runs_wide only ever gains rows between full rebuilds."""
-    con.execute(f"INSERT INTO runs_wide {_runs_wide_sql(runs, scores)}")
+    ``scores``, ``intervals``: their benchmark_scores and run_intervals rows), inside the writer's
+    transaction that inserts them. Runs are never changed once stored, so runs_wide only ever gains rows
+    between full rebuilds."""
+    con.execute(f"INSERT INTO runs_wide {_runs_wide_sql(runs, scores, intervals)}")
 
 
-def _entries_sql(partition: str, only_touched: bool = False) -> str:
-    touched = "AND model_id IN (SELECT model_id FROM _touched)" if only_touched else ""
+INLINE_MODELS = 256  # up to this many touched models go in the SQL as a constant list (the scans skip by it)
+
+
+def _entries_sql(partition: str, touched: int | None = None) -> str:
+    """The entries of every model, or (``touched``: how many) of the touched models alone: then every
+    table is read through a filter on those models, so the cost follows their rows, not the warehouse.
+    Up to INLINE_MODELS they are a list of parameters (``touched`` ``?``s, in each of the 4 places, in
+    order), which lets a scan skip the row groups of other models; more are read from ``_touched``."""
+    if touched is None:
+        mine = "true"
+    elif touched <= INLINE_MODELS:
+        mine = f"model_id IN ({', '.join('?' * touched)})"
+    else:
+        mine = "model_id IN (SELECT model_id FROM _touched)"
     columns = ", ".join(f'l."{c}"' for k in benchmark_keys() for c in benchmark_fields(k))
     return f"""
     WITH latest AS (
-        SELECT run_id, count(*) OVER (PARTITION BY {partition}) AS n_runs
+        SELECT *, count(*) OVER (PARTITION BY {partition}) AS n_runs
         FROM runs_wide
-        WHERE run_id NOT IN ({HIDDEN_RUNS}) {touched}
+        WHERE {mine} AND run_id NOT IN ({HIDDEN_RUNS})
         QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY run_at DESC, ingested_at DESC, run_id) = 1
     ),
     flag_states AS (SELECT model_id, count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
                            arg_max(flag_id, created_at) FILTER (WHERE status = 'open') AS open_flag
-                    FROM flags GROUP BY model_id),
+                    FROM flags WHERE {mine} GROUP BY model_id),
     aliases AS (SELECT new_id AS model_id, string_agg(old_id, ', ' ORDER BY renamed_at) AS renamed_from
-                FROM model_renames GROUP BY new_id)
+                FROM model_renames WHERE {mine.replace("model_id IN", "new_id IN")} GROUP BY new_id)
     SELECT
-        l.suite, l.model_id, l.precision, l.sha, l.run_id, l.request_id, x.n_runs,
-        l.average, ci.ci_low, ci.ci_high,
-        rank() OVER (PARTITION BY l.suite ORDER BY l.average DESC NULLS LAST) AS static_rank,
+        l.suite, l.model_id, l.precision, l.sha, l.run_id, l.request_id, l.n_runs,
+        l.average, l.ci_low, l.ci_high,
         coalesce(l.model_type, m.model_type) AS model_type,
         coalesce(l.weight_type, m.weight_type, 'Original') AS weight_type,
         coalesce(l.params_b, m.params_b) AS params_b,
@@ -111,13 +128,10 @@ def _entries_sql(partition: str, only_touched: bool = False) -> str:
         {columns},
         lower(l.model_id || coalesce(chr(10) || a.renamed_from, '')) AS model_key,
         lower(coalesce(m.license, '')) AS license_key, f.open_flag, a.renamed_from
-    FROM latest x
-    JOIN runs_wide l USING (run_id)
-    LEFT JOIN models m ON m.model_id = l.model_id
+    FROM latest l
+    LEFT JOIN (SELECT * FROM models WHERE {mine}) m ON m.model_id = l.model_id
     LEFT JOIN flag_states f ON f.model_id = l.model_id
     LEFT JOIN aliases a ON a.model_id = l.model_id
-    LEFT JOIN (SELECT run_id, ci_low, ci_high FROM run_intervals WHERE benchmark = 'average') ci
-           ON ci.run_id = l.run_id
     """
 
 
@@ -158,16 +172,12 @@ def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None)
     try:
         con.execute("BEGIN")
         for table, partition in TABLES.items():
-            con.execute(f"DELETE FROM {table} WHERE model_id IN (SELECT model_id FROM _touched)")
-            con.execute(f"INSERT INTO {table} {_entries_sql(partition, only_touched=True)}")
-            # A new or moved entry shifts the static rank of the entries below it in its suite.
-            con.execute(f"""
-                UPDATE {table} SET static_rank = x.rk FROM (
-                    SELECT rowid AS rid, rank() OVER (PARTITION BY suite ORDER BY average DESC NULLS LAST) AS rk
-                    FROM {table}
-                ) x
-                WHERE {table}.rowid = x.rid AND {table}.static_rank IS DISTINCT FROM x.rk
-            """)
+            # keyed: the writer records the touched models, so a read snapshot replaces their rows alone
+            inline = list(models) if len(models) <= INLINE_MODELS else []
+            among = f"model_id IN ({', '.join('?' * len(inline))})" if inline else \
+                "model_id IN (SELECT model_id FROM _touched)"
+            con.execute(f"{KEYED_MARK}DELETE FROM {table} WHERE {among}", inline)
+            con.execute(f"{KEYED_MARK}INSERT INTO {table} {_entries_sql(partition, touched=len(models))}", inline * 4)
         for table in ORDER:
             _resort_if_needed(con, table)
         con.execute("COMMIT")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -18,6 +19,7 @@ import polars as pl
 from warehouse.db import snapshot_path, snapshot_version
 
 RETRIES = 20
+T = TypeVar("T")
 
 
 class Reader:
@@ -27,20 +29,21 @@ class Reader:
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._version = 0
+        self._memo: dict[tuple, object] = {}  # (version, key) -> value, for the snapshot open now
 
     @property
     def version(self) -> int:
         """The version of the newest published snapshot (0 when nothing was ingested yet)."""
         return snapshot_version(self.snapshots)
 
-    def _connection(self) -> duckdb.DuckDBPyConnection | None:
+    def _connection(self) -> tuple[duckdb.DuckDBPyConnection | None, int]:
         version = self.version
         if version == 0:
-            return None
+            return None, 0
         with self._lock:
             if self._con is None or version != self._version:
                 self._open(version)
-            return self._con.cursor()
+            return self._con.cursor(), self._version
 
     def _open(self, version: int) -> None:
         """Open the snapshot `version`; if a newer publish deleted it meanwhile, open the newer one.
@@ -67,12 +70,30 @@ class Reader:
     def pinned(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
         """A cursor on one snapshot for several queries that must see the same data (rowids included);
         None when the warehouse is still empty."""
-        cur = self._connection()
-        try:
+        with self.pinned_version() as (cur, _):
             yield cur
+
+    @contextlib.contextmanager
+    def pinned_version(self) -> Iterator[tuple[duckdb.DuckDBPyConnection | None, int]]:
+        """``pinned``, with the version of the snapshot the cursor reads (for ``memo``)."""
+        cur, version = self._connection()
+        try:
+            yield cur, version
         finally:
             if cur is not None:
                 cur.close()
+
+    def memo(self, version: int, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()`` once per snapshot version and key (what a page needs from the whole table, such as a
+        suite's sorted averages); entries of older versions are dropped."""
+        with self._lock:
+            if (version, key) in self._memo:
+                return self._memo[(version, key)]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            self._memo = {k: v for k, v in self._memo.items() if k[0] >= version}
+            self._memo[(version, key)] = value
+        return value
 
     def frame(self, sql: str, params: list | dict | None = None) -> pl.DataFrame | None:
         """Run a query on the current snapshot; None when the warehouse is still empty."""
@@ -84,6 +105,7 @@ class Reader:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+            self._memo = {}
 
 
 _readers: dict[Path, Reader] = {}

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from warehouse import db, leaderboard
+from warehouse import db, leaderboard, mirror
 from warehouse.flag_rules import open_flag_once
 from warehouse.moderation import Moderation
 from warehouse.request_records import (
@@ -75,6 +75,8 @@ class Writer(Moderation):
         self.changed = False  # publish a snapshot when the session ends
         self._rebuild_all = False
         self._touched: set[str] = set()  # models whose leaderboard rows are stale
+        self._changed_keys: dict[str, set[str]] = {}  # table -> keys replaced since the last publish
+        self._full_publish = False  # the next publish copies the warehouse (no snapshot can catch up)
         self._renames: dict[str, str] | None = None  # earlier name -> current name, read once a session
         self._executor: ProcessPoolExecutor | None = None
         self._last_publish = time.monotonic()
@@ -85,12 +87,16 @@ class Writer(Moderation):
         self._lock_cm = db.writer_lock(self.home, self._wait_message)
         self._lock_cm.__enter__()
         try:
-            self.con = db.open_writer(self.path)
+            con, applied = db.open_writer(self.path)
         except BaseException:
             self._lock_cm.__exit__(None, None, None)
             raise
+        # writes that no publish logged (a session that died before its publish; migrations just applied):
+        # no snapshot can catch up on them, the next publish copies the file
+        self._full_publish = self._open_marker.exists() or bool(applied)
+        self.con = mirror.TrackedConnection(con, before_first_write=self._open_marker.touch)
         first = db.snapshot_version(self.snapshots) == 0
-        self.changed = self._rebuild_all = first or not leaderboard.exists(self.con)
+        self.changed = self._rebuild_all = first or not leaderboard.exists(self.con) or self._full_publish
         self._last_publish = time.monotonic()
         return self
 
@@ -99,13 +105,17 @@ class Writer(Moderation):
             self._executor.shutdown(cancel_futures=True)
             self._executor = None
         try:
-            if self.changed:
-                self._refresh_read_tables()
+            if self.changed or self.con.writes:
+                self.publish()
             self.con.close()
-            if self.changed:
-                db.publish_snapshot(self.path, self.snapshots)
+            self._open_marker.unlink(missing_ok=True)
         finally:
             self._lock_cm.__exit__(*exc)
+
+    @property
+    def _open_marker(self) -> Path:
+        """Present from a session's first write until its last publish."""
+        return self.home / "writer-session.open"
 
     def process_pool(self, workers: int) -> ProcessPoolExecutor:
         """Worker processes for the session (shut down when it ends), started by fork: at once, and without
@@ -144,8 +154,13 @@ class Writer(Moderation):
     def publish(self) -> int:
         """Refresh the leaderboard rows, checkpoint and publish a read snapshot now (mid-session)."""
         started = time.monotonic()
+        models = set(self._touched)
         self._refresh_read_tables()
-        version = db.publish_snapshot(self.path, self.snapshots)
+        for table in ("models", "leaderboard", "leaderboard_revisions"):
+            self._changed_keys.setdefault(table, set()).update(models)
+        version = mirror.publish(self.con, self.path, self.snapshots, self.con.writes, self._changed_keys,
+                                 full=self._full_publish)
+        self.con.writes, self._changed_keys, self._full_publish = {}, {}, False
         self.changed = False
         self._last_publish = time.monotonic()
         self._publish_cost = self._last_publish - started
@@ -203,13 +218,14 @@ class Writer(Moderation):
         return {}
 
     def _insert(self, table: str, row_type: type[tuple], rows: list, *, select: str | None = None,
-                suffix: str = "", or_ignore: bool = False) -> None:
+                suffix: str = "", or_ignore: bool = False, keyed: bool = False) -> None:
+        """Insert ``rows``; ``keyed``: the caller records their keys (``_touched``, ``_changed_keys``)."""
         if not rows:
             return
         self.con.register("_frame", frame(row_type, rows))
         try:
             cols = ", ".join(columns(row_type))
-            self.con.execute(f"INSERT {'OR IGNORE ' if or_ignore else ''}INTO {table} "
+            self.con.execute(f"{mirror.KEYED_MARK if keyed else ''}INSERT {'OR IGNORE ' if or_ignore else ''}INTO {table} "
                              f"{select or f'({cols}) SELECT {cols} FROM _frame'} {suffix}")
         finally:
             _unregister(self.con, "_frame")
@@ -220,15 +236,19 @@ class Writer(Moderation):
         # a results file names its model and nothing else about it: such rows only make sure the model
         # exists (cheap), the others fill in what the model lacks
         bare = [m for m in models if all(v is None for v in m[1:])]
-        self._insert("models", ModelRow, bare, select="(model_id, updated_at) SELECT f.model_id, now() FROM _frame f "
+        self._insert("models", ModelRow, bare, keyed=True,
+                     select="(model_id, updated_at) SELECT f.model_id, now() FROM _frame f "
                                                        "ANTI JOIN models m ON m.model_id = f.model_id")
-        self._insert("models", ModelRow, [m for m in models if any(v is not None for v in m[1:])],
+        self._insert("models", ModelRow, [m for m in models if any(v is not None for v in m[1:])], keyed=True,
                      select=f"({', '.join(columns(ModelRow))}, updated_at) SELECT *, now() FROM _frame",
                      suffix=f"ON CONFLICT (model_id) DO UPDATE SET {_MODEL_UPDATE}, updated_at = now()")
         runs = frame(RunRow, [r for load in loads for r in load.runs])
         benchmark_scores = frame(BenchmarkScoreRow, [r for load in loads for r in load.benchmark_scores])
+        intervals = [r for load in loads for r in load.intervals]
+        self._insert("run_intervals", RunIntervalRow, intervals)
         self.con.register("_runs", runs)
         self.con.register("_benchmark_scores", benchmark_scores)
+        self.con.register("_intervals", frame(RunIntervalRow, intervals))
         try:
             if runs.num_rows:
                 self.con.execute(f"INSERT INTO runs ({', '.join(columns(RunRow))}, ingested_at) "
@@ -237,11 +257,11 @@ class Writer(Moderation):
                 cols = ", ".join(columns(BenchmarkScoreRow))
                 self.con.execute(f"INSERT INTO benchmark_scores ({cols}) SELECT {cols} FROM _benchmark_scores")
             if runs.num_rows and not self._rebuild_all:  # else the full rebuild at publish makes runs_wide
-                leaderboard.append_runs(self.con, "(SELECT *, now() AS ingested_at FROM _runs)", "_benchmark_scores")
+                leaderboard.append_runs(self.con, "(SELECT *, now() AS ingested_at FROM _runs)", "_benchmark_scores",
+                                        "_intervals")
         finally:
-            _unregister(self.con, "_runs", "_benchmark_scores")
+            _unregister(self.con, "_runs", "_benchmark_scores", "_intervals")
         self._insert("scores", RunScoreRow, [r for load in loads for r in load.scores])
-        self._insert("run_intervals", RunIntervalRow, [r for load in loads for r in load.intervals])
         self._insert("flags", ImportedFlagRow, [r for load in loads for r in load.flags], or_ignore=True,
                      select="SELECT flag_id, model_id, 'other', 'flagged on the Open LLM Leaderboard', "
                             "'import', now(), 'confirmed', NULL, NULL, NULL FROM _frame")
@@ -282,7 +302,7 @@ class Writer(Moderation):
         """Create the model or fill in what it lacks; later non-empty values win."""
         row = ModelRow(model_id, **fields)
         self.con.execute(
-            f"INSERT INTO models ({', '.join(columns(ModelRow))}, updated_at) "
+            f"{mirror.KEYED_MARK}INSERT INTO models ({', '.join(columns(ModelRow))}, updated_at) "
             f"VALUES ({', '.join('?' * len(row))}, now()) "
             f"ON CONFLICT (model_id) DO UPDATE SET {_MODEL_UPDATE}, updated_at = now()", list(row))
         self._touched.add(model_id)
@@ -310,8 +330,10 @@ class Writer(Moderation):
         row = request_row(record, origin=origin, source_file=source_file, raw=raw)
         first_time = self.con.execute("SELECT 1 FROM requests WHERE request_id = ?",
                                       [row.request_id]).fetchone() is None
-        self.con.execute(_REQUEST_UPSERT, list(row))
+        self.con.execute(mirror.KEYED_MARK + _REQUEST_UPSERT, list(row))
         self._store_events(row.request_id, request_events(record))
+        for table in ("requests", "request_events"):
+            self._changed_keys.setdefault(table, set()).add(row.request_id)
         reason = copy_flag_reason(record)
         if reason and first_time:
             open_flag_once(self, row.model_id, COPY_FLAG_KIND, reason, COPY_FLAG_AUTHOR)
@@ -326,9 +348,9 @@ class Writer(Moderation):
         new = [list(e) for e in events if e.seq not in stored]
         moved = [[*e[2:], request_id, e.seq] for e in events if e.seq in stored and stored[e.seq] != tuple(e[2:])]
         if new:
-            self.con.executemany("INSERT INTO request_events VALUES (?, ?, ?, ?, ?, ?)", new)
+            self.con.executemany(mirror.KEYED_MARK + "INSERT INTO request_events VALUES (?, ?, ?, ?, ?, ?)", new)
         if moved:
-            self.con.executemany("UPDATE request_events SET status = ?, changed_at = ?, reason = ?, origin = ? "
+            self.con.executemany(mirror.KEYED_MARK + "UPDATE request_events SET status = ?, changed_at = ?, reason = ?, origin = ? "
                                  "WHERE request_id = ? AND seq = ?", moved)
 
     def request_history(self, request_id: str) -> list[tuple[str, str | None]]:

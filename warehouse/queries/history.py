@@ -34,14 +34,12 @@ def _history_sql(keys: list[str]) -> str:
             FROM r GROUP BY sha
         )
         SELECT r.run_id, r.sha, left(r.sha, 7) AS short_sha, c.commit_position, c.commit_date, c.commit_title,
-               i.ci_low AS average_ci_low, i.ci_high AS average_ci_high,
+               r.ci_low AS average_ci_low, r.ci_high AS average_ci_high,
                dense_rank() OVER (ORDER BY {COMMIT_ORDER}) AS commit_order,
                row_number() OVER (PARTITION BY r.sha ORDER BY r.run_at, r.run_id) AS rerun,
                count(*) OVER (PARTITION BY r.sha) AS runs_of_sha,
                r.submitted_time, r.finished_at, r.run_at, r.request_id, r.origin, r.average {scores}
         FROM r JOIN c USING (sha)
-        LEFT JOIN (SELECT run_id, ci_low, ci_high FROM run_intervals WHERE benchmark = 'average') i
-               ON i.run_id = r.run_id
         ORDER BY {COMMIT_ORDER}, rerun"""
 
 

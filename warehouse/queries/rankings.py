@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import polars as pl
 
-from warehouse.leaderboard import ENTRY_COLUMNS, benchmark_fields
+from warehouse.leaderboard import COMPUTED_COLUMNS, ENTRY_COLUMNS, benchmark_fields
 from warehouse.queries.snapshot import frame, quote
 from warehouse.queries.suites import benchmark_columns, default_suite
 from warehouse.read import reader
@@ -124,14 +125,15 @@ def rankings(
     if view is None:
         return pl.DataFrame()
     picked = _picked(view.suite, columns)
-    if limit:
-        with reader(home).pinned() as cur:
-            return _page(cur, view, picked, int(limit), int(offset), count=False)[0] if cur else pl.DataFrame()
-    sql = (f"SELECT {RANK}, {', '.join(quote(c) for c in picked)} FROM {view.table} WHERE {view.cond} "
-           f"ORDER BY {ORDER}")
-    if offset:
-        sql += f" OFFSET {int(offset)}"
-    return frame(home, sql, view.params)
+    with reader(home).pinned_version() as (cur, version):
+        if cur is None:
+            return pl.DataFrame()
+        if limit:
+            return _page(home, cur, version, view, picked, int(limit), int(offset), count=False)[0]
+        sql = (f"SELECT {RANK}, {_select(picked)} FROM {view.table} WHERE {view.cond} ORDER BY {ORDER}")
+        if offset:
+            sql += f" OFFSET {int(offset)}"
+        return _with_static_rank(home, cur, version, view, picked, cur.sql(sql, params=view.params).pl())
 
 
 def rankings_page(home: Path, *, limit: int = 100, offset: int = 0, columns: list[str] | None = None,
@@ -141,13 +143,50 @@ def rankings_page(home: Path, *, limit: int = 100, offset: int = 0, columns: lis
     view = _rankings_filter(home, **filters)
     if view is None:
         return pl.DataFrame(), 0
-    with reader(home).pinned() as cur:
+    with reader(home).pinned_version() as (cur, version):
         if cur is None:
             return pl.DataFrame(), 0
-        return _page(cur, view, _picked(view.suite, columns), int(limit), int(offset), count=True)
+        return _page(home, cur, version, view, _picked(view.suite, columns), int(limit), int(offset), count=True)
 
 
-def _page(cur, view: RankingsView, picked: list[str], limit: int, offset: int, *,
+def _select(picked: list[str]) -> str:
+    """The stored columns of ``picked`` (and ``average``, which a computed rank needs), quoted."""
+    stored = [c for c in picked if c not in COMPUTED_COLUMNS]
+    if len(stored) < len(picked) and "average" not in stored:
+        stored.append("average")
+    return ", ".join(quote(c) for c in stored)
+
+
+def suite_averages(home: Path, cur, version: int, table: str, suite: str) -> np.ndarray:
+    """The suite's non-NULL averages in ascending order, read once per snapshot version."""
+    def read() -> np.ndarray:
+        got = cur.sql(f"SELECT average FROM {table} WHERE suite = ? AND average IS NOT NULL",
+                      params=[suite]).fetchnumpy()["average"]
+        return np.sort(np.asarray(got, dtype=float))
+    return reader(home).memo(version, ("averages", table, suite), read)
+
+
+def static_ranks(ordered: np.ndarray, averages: list) -> list[int]:
+    """Each average's rank in its whole suite (``ordered``: the suite's averages, ascending), as
+    ``rank() OVER (ORDER BY average DESC NULLS LAST)`` gives it: 1 + the number of higher averages;
+    NULL averages share the rank after the last number."""
+    a = np.array([np.nan if x is None else x for x in averages], dtype=float)
+    ranks = 1 + len(ordered) - np.searchsorted(ordered, a, side="right")
+    return np.where(np.isnan(a), len(ordered) + 1, ranks).astype(int).tolist()
+
+
+def _with_static_rank(home: Path, cur, version: int, view: RankingsView, picked: list[str],
+                      rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with the computed columns of ``picked`` in their places (and no ``average`` unless picked)."""
+    if "static_rank" not in picked:
+        return rows
+    ordered = suite_averages(home, cur, version, view.table, view.suite)
+    rows = rows.with_columns(static_rank=pl.Series(static_ranks(ordered, rows["average"].to_list()),
+                                                   dtype=pl.Int64))
+    return rows.select(["rank", *picked])
+
+
+def _page(home: Path, cur, version: int, view: RankingsView, picked: list[str], limit: int, offset: int, *,
           count: bool) -> tuple[pl.DataFrame, int | None]:
     """Two steps on one snapshot: find the page's rows (and the total, if asked) reading only the filter
     and sort columns, then read the shown columns of those rows alone. Every row ranked above a row of
@@ -170,9 +209,9 @@ def _page(cur, view: RankingsView, picked: list[str], limit: int, offset: int, *
     if averages and None not in averages:  # lets the scan skip row groups by their min/max average
         where += " AND average BETWEEN ? AND ?"
         args += [min(averages), max(averages)]
-    sql = (f"SELECT {RANK}, {', '.join(quote(c) for c in picked)} FROM {table} WHERE {where} "
+    sql = (f"SELECT {RANK}, {_select(picked)} FROM {table} WHERE {where} "
            f"ORDER BY {ORDER} LIMIT {limit} OFFSET {offset}")
-    return cur.sql(sql, params=args).pl(), total
+    return _with_static_rank(home, cur, version, view, picked, cur.sql(sql, params=args).pl()), total
 
 
 def _picked(suite: str, columns: list[str] | None) -> list[str]:
