@@ -50,10 +50,10 @@ def start_queue(cfg: Config, env: dict, stack: ExitStack) -> Config:
 
 
 def dashboard_command(address: str, port: int) -> list[str]:
-    """How the dashboard is served: headless, no usage statistics, and no developer tools (Deploy,
-    rerun, clear cache) for visitors."""
-    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-    return [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+    """How the dashboard is served: `streamlit run dashboard/app.py` after the server has imported what the
+    pages need and opened the snapshot (dashboard.serve), headless, no usage statistics, and no developer
+    tools (Deploy, rerun, clear cache) for visitors."""
+    return [sys.executable, "-m", "dashboard.serve", "--server.headless", "true",
             "--server.address", address, "--server.port", str(port), "--browser.gatherUsageStats", "false",
             "--client.toolbarMode", "viewer"]
 
