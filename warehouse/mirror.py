@@ -31,6 +31,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -50,6 +51,11 @@ _INSERT = re.compile(r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)", 
 _CHANGE = re.compile(r"^\s*(?:UPDATE\s+(\w+)|DELETE\s+FROM\s+(\w+))", re.I)
 _DDL = re.compile(r"^\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?TABLE|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|ALTER\s+TABLE)\s+(\w+)",
                   re.I)
+
+
+class Published(NamedTuple):
+    version: int
+    copied: bool  # no snapshot could catch up: the warehouse file was copied
 
 
 def statement_change(sql: str) -> tuple[str, str] | None:
@@ -233,9 +239,9 @@ def stamp(con, target: Path, version: int) -> None:
 
 
 def publish(con, warehouse: Path, snapshots: Path, writes: dict[str, set[str]], keys: dict[str, Iterable[str]],
-            *, full: bool = False) -> int:
+            *, full: bool = False) -> Published:
     """Make the warehouse's state (checkpointed, on ``con``, the writer's connection) the current read
-    snapshot; returns its version. Brings the oldest free snapshot up to date, or (``full``, or none can be)
+    snapshot; returns its version and whether the warehouse file was copied. Brings the oldest free snapshot up to date, or (``full``, or none can be)
     copies the warehouse file. Readers keep reading the snapshot they have until they see the new version."""
     snapshots.mkdir(parents=True, exist_ok=True)
     for left in snapshots.glob("*.tmp*"):  # a publish killed half-way (the caller holds the writer's lock)
@@ -267,7 +273,7 @@ def publish(con, warehouse: Path, snapshots: Path, writes: dict[str, set[str]], 
     for stale in kept[:-KEEP_SNAPSHOTS]:
         snapshot_path(snapshots, stale).unlink(missing_ok=True)
     prune(con, min(kept[-KEEP_SNAPSHOTS:]) - 1)
-    return version
+    return Published(version, copied=not updated)
 
 
 def verify(con) -> None:

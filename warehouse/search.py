@@ -27,12 +27,12 @@ class Search:
         """(conditions, parameters) on lower-cased name and license columns (the leaderboard tables store
         them as ``model_key`` and ``license_key``, sparing lower() on every row)."""
         clauses, params = [], []
+        if self.licenses:  # first: a comparison is cheaper than a text search, which then sees fewer rows
+            clauses.append("(" + " OR ".join(f"{license_key} = ?" for _ in self.licenses) + ")")
+            params.extend(x.lower() for x in self.licenses)
         if self.names:
             clauses.append("(" + " OR ".join(f"contains({name_key}, ?)" for _ in self.names) + ")")
             params.extend(n.lower() for n in self.names)
-        if self.licenses:
-            clauses.append("(" + " OR ".join(f"{license_key} = ?" for _ in self.licenses) + ")")
-            params.extend(x.lower() for x in self.licenses)
         return clauses, params
 
 

@@ -77,6 +77,7 @@ class Writer(Moderation):
         self._touched: set[str] = set()  # models whose leaderboard rows are stale
         self._changed_keys: dict[str, set[str]] = {}  # table -> keys replaced since the last publish
         self._full_publish = False  # the next publish copies the warehouse (no snapshot can catch up)
+        self.last_published: mirror.Published | None = None
         self._renames: dict[str, str] | None = None  # earlier name -> current name, read once a session
         self._executor: ProcessPoolExecutor | None = None
         self._last_publish = time.monotonic()
@@ -158,13 +159,13 @@ class Writer(Moderation):
         self._refresh_read_tables()
         for table in ("models", "leaderboard", "leaderboard_revisions"):
             self._changed_keys.setdefault(table, set()).update(models)
-        version = mirror.publish(self.con, self.path, self.snapshots, self.con.writes, self._changed_keys,
-                                 full=self._full_publish)
+        self.last_published = mirror.publish(self.con, self.path, self.snapshots, self.con.writes, self._changed_keys,
+                                             full=self._full_publish)
         self.con.writes, self._changed_keys, self._full_publish = {}, {}, False
         self.changed = False
         self._last_publish = time.monotonic()
         self._publish_cost = self._last_publish - started
-        return version
+        return self.last_published.version
 
     def maybe_publish(self) -> None:
         """During a long import: publish every few seconds, at most ~5% of the time spent (0: every batch)."""
