@@ -54,11 +54,11 @@ def rerender_times(n_runs: int = 12) -> tuple[float, list[float]]:
 
 
 def serve() -> tuple[subprocess.Popen, str]:
+    from llmboard.up import dashboard_command
     from tests.test_browser import free_port, wait_until_healthy
 
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--browser.gatherUsageStats", "false"], cwd=REPO,
+    port = free_port()  # served as `llmboard up` serves it (dashboard.serve warms up before it answers)
+    proc = subprocess.Popen(dashboard_command("127.0.0.1", port), cwd=REPO,
                             env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_healthy(proc, f"http://127.0.0.1:{port}/_stcore/health")
     return proc, f"http://127.0.0.1:{port}/"

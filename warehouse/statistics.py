@@ -199,6 +199,8 @@ class RankBounds(NamedTuple):
 def _bounds(values, low, high) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper bounds: a row without an interval counts as its value; without a value, anywhere."""
     def floats(xs):
+        if isinstance(xs, np.ndarray):
+            return xs.astype(float)
         return np.asarray([np.nan if x is None else x for x in xs], dtype=float)
 
     v, lo, hi = floats(values), floats(low), floats(high)

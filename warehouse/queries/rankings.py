@@ -27,6 +27,8 @@ class RankingsView(NamedTuple):
     cond: str  # the WHERE condition, with `params`
     params: list
     searches_names: bool  # a text search: every name is scanned
+    facets: dict | None  # the view's filters when all are on FACET_COLUMNS (column -> value), else None
+    mask: pl.Expr  # the same condition on the columns of SEARCH_COLUMNS (``search_index``)
 
 
 def _rankings_filter(
@@ -49,30 +51,41 @@ def _rankings_filter(
     suite = suite or default_suite(home)
     if suite is None:
         return None
-    where, params = ["suite = ?"], [suite]
+    where, params, facets, mask = ["suite = ?"], [suite], {}, []
     for column, value in (("model_type", category), ("precision", precision), ("weight_type", weight_type)):
         if value and value != "all":
             where.append(f"{column} = ?")
             params.append(value)
+            facets[column] = value
+            mask.append(pl.col(column) == value)
     if license:
-        where.append("license_key = lower(?)")
-        params.append(license)
+        where.append("license_key = ?")
+        params.append(license.lower())
+        mask.append(pl.col("license_key") == license.lower())
     if params_min is not None:
         where.append("params_b >= ?")
         params.append(params_min)
+        mask.append(pl.col("params_b") >= params_min)
     if params_max is not None:
         where.append("params_b <= ?")
         params.append(params_max)
-    if not show_flagged:
-        where.append("NOT flagged")
-    if not show_merged:
-        where.append("NOT merged")
-    if not show_moe:
-        where.append("NOT moe")
+        mask.append(pl.col("params_b") <= params_max)
+    for column, shown in (("flagged", show_flagged), ("merged", show_merged), ("moe", show_moe)):
+        if not shown:
+            where.append(f"NOT {column}")
+            facets[column] = False
+            mask.append(~pl.col(column))
     parsed = parse_search(search)
     clauses, values = parsed.sql()
+    if parsed.licenses:
+        mask.append(pl.col("license_key").is_in([x.lower() for x in parsed.licenses]))
+    if parsed.names:
+        mask.append(pl.any_horizontal([pl.col("model_key").str.contains(n.lower(), literal=True)
+                                       for n in parsed.names]))
     table = "leaderboard_revisions" if all_revisions else "leaderboard"
-    return RankingsView(suite, table, " AND ".join(where + clauses), params + values, bool(parsed.names))
+    only_facets = not (license or params_min is not None or params_max is not None or clauses)
+    return RankingsView(suite, table, " AND ".join(where + clauses), params + values, bool(parsed.names),
+                        facets if only_facets else None, pl.all_horizontal(mask) if mask else pl.lit(True))
 
 
 def rankings_columns(suite: str) -> list[str]:
@@ -87,7 +100,7 @@ def view_rank_bounds(home: Path, **filters) -> RankBounds | None:
     if view is None:
         return None
     rows = frame(home, f"SELECT average, ci_low, ci_high FROM {view.table} WHERE {view.cond}", view.params)
-    return rank_bounds(rows["average"].to_list(), rows["ci_low"].to_list(), rows["ci_high"].to_list()) \
+    return rank_bounds(*(rows[c].cast(pl.Float64).to_numpy() for c in ("average", "ci_low", "ci_high"))) \
         if rows.height else None
 
 
@@ -186,8 +199,62 @@ def _with_static_rank(home: Path, cur, version: int, view: RankingsView, picked:
     return rows.select(["rank", *picked])
 
 
+FACET_COLUMNS = ("model_type", "precision", "weight_type", "flagged", "merged", "moe")
+PREFIX_MARGIN = 1.5  # how many more rows than expected the prefix read holds
+
+
+SEARCH_COLUMNS = (*FACET_COLUMNS, "license_key", "params_b", "model_key")
+
+
+def search_index(home: Path, cur, version: int, table: str, suite: str) -> pl.DataFrame:
+    """The columns a text search filters on, of every row of the suite, read once per snapshot version (and
+    only once someone searches) and held in memory: matching names there is several times faster than
+    decompressing every name from the snapshot for each search."""
+    return reader(home).memo(version, ("search", table, suite), lambda: cur.sql(
+        f"SELECT {', '.join(SEARCH_COLUMNS)} FROM {table} WHERE suite = ?", params=[suite]).pl())
+
+
+def view_count(home: Path, cur, version: int, view: RankingsView) -> int:
+    """How many rows the view holds: for filters on FACET_COLUMNS alone, from the suite's row counts per
+    combination of their values (one GROUP BY a snapshot version); for a text search, by filtering the
+    search index; else a count of the rows."""
+    if view.searches_names:
+        return search_index(home, cur, version, view.table, view.suite).select(view.mask.sum()).item()
+    if view.facets is None:
+        return cur.sql(f"SELECT count(*) FROM {view.table} WHERE {view.cond}", params=view.params).fetchall()[0][0]
+    combos = reader(home).memo(version, ("facets", view.table, view.suite), lambda: cur.sql(
+        f"SELECT {', '.join(FACET_COLUMNS)}, count(*) AS n FROM {view.table} WHERE suite = ? GROUP BY ALL",
+        params=[view.suite]).fetchall())
+    at = {c: i for i, c in enumerate(FACET_COLUMNS)}
+    return sum(row[-1] for row in combos if all(row[at[c]] == v for c, v in view.facets.items()))
+
+
 def _page(home: Path, cur, version: int, view: RankingsView, picked: list[str], limit: int, offset: int, *,
           count: bool) -> tuple[pl.DataFrame, int | None]:
+    """The page and the view's total. The table is stored best first, so the page's rows are among the
+    first rows of the suite: knowing the view's share of the suite (its count), one query reads only the
+    rows whose average is at least that of the suite's k-th best, k = what should hold offset + limit of
+    the view's rows with a margin, and the scan skips the rest of the table by the average's min/max. Ranks
+    stay right: every row ranked above a row of the page is in that prefix. When the prefix holds too few
+    rows (NULL averages, a view much denser at the bottom), the two-step read below gives the page."""
+    total = view_count(home, cur, version, view)
+    ordered = suite_averages(home, cur, version, view.table, view.suite)
+    wanted = min(limit, max(total - offset, 0))
+    if wanted == 0:
+        return _page_ids(home, cur, version, view, picked, limit, offset, count=False)[0], total
+    k = int((offset + limit) * len(ordered) / total * PREFIX_MARGIN) + 64
+    if k < len(ordered):
+        floor = float(ordered[len(ordered) - 1 - k])
+        sql = (f"SELECT {RANK}, {_select(picked)} FROM {view.table} WHERE {view.cond} AND average >= ? "
+               f"ORDER BY {ORDER} LIMIT {limit} OFFSET {offset}")
+        rows = cur.sql(sql, params=[*view.params, floor]).pl()
+        if rows.height == wanted:
+            return _with_static_rank(home, cur, version, view, picked, rows), total
+    return _page_ids(home, cur, version, view, picked, limit, offset, count=False)[0], total
+
+
+def _page_ids(home: Path, cur, version: int, view: RankingsView, picked: list[str], limit: int, offset: int, *,
+              count: bool) -> tuple[pl.DataFrame, int | None]:
     """Two steps on one snapshot: find the page's rows (and the total, if asked) reading only the filter
     and sort columns, then read the shown columns of those rows alone. Every row ranked above a row of
     the page is among the first offset + limit rows, so ranking those gives each row its rank in the view."""
