@@ -290,8 +290,8 @@ def rankings_count(home: Path, **filters) -> int:
     view = _rankings_filter(home, **filters)
     if view is None:
         return 0
-    df = frame(home, f"SELECT count(*) AS n FROM {view.table} WHERE {view.cond}", view.params)
-    return int(df["n"][0]) if df.height else 0
+    with reader(home).pinned_version() as (cur, version):
+        return 0 if cur is None else view_count(home, cur, version, view)
 
 
 def leaderboard_facets(home: Path, suite: str) -> dict:
