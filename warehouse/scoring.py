@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.benchmarks import Benchmark, Suite
-from warehouse.formats import ParsedResults, ScoreRow
+from warehouse.formats import FormatError, ParsedResults, ScoreRow
 
 RowKey = tuple[str, str, str]  # (task, metric, filter)
 
@@ -57,6 +57,7 @@ class _Rows:
     """The parsed scores indexed by task and metric, with the filter chosen once per task/metric."""
 
     def __init__(self, parsed: ParsedResults):
+        self.source = parsed.source_file
         self.by_key: dict[RowKey, ScoreRow] = {r[:3]: r for r in parsed.scores}
         self.filters: dict[tuple[str, str], list[str]] = {}
         setdefault = self.filters.setdefault
@@ -65,14 +66,21 @@ class _Rows:
         self.tasks = list(dict.fromkeys(r[0] for r in parsed.scores))  # in file order
 
     def get(self, task: str, metric: str, preferred: str | None = None) -> ScoreRow | None:
+        """The row a benchmark is scored on; FormatError when its value is no share from 0 to 1 (every
+        scored metric is an accuracy or a match rate)."""
         filters = self.filters.get((task, metric))
         if not filters:
             return None
         if len(filters) == 1:  # nearly always: one filter per task and metric
-            return self.by_key[(task, metric, filters[0])]
-        order = ((preferred,) if preferred else ()) + FILTER_PREFERENCE
-        chosen = next((f for f in order if f in filters), None)
-        return self.by_key[(task, metric, chosen if chosen is not None else min(filters))]
+            row = self.by_key[(task, metric, filters[0])]
+        else:
+            order = ((preferred,) if preferred else ()) + FILTER_PREFERENCE
+            chosen = next((f for f in order if f in filters), None)
+            row = self.by_key[(task, metric, chosen if chosen is not None else min(filters))]
+        if not 0.0 <= row.value <= 1.0:
+            raise FormatError(self.source, f"results.{task}", f"{metric},{row.filter}: expected a share from 0 "
+                                                              f"to 1, got {row.value!r}")
+        return row
 
 
 def _leaves(group: str, parsed: ParsedResults, seen: frozenset[str] = frozenset()) -> list[str]:
@@ -163,6 +171,8 @@ def _score_benchmark(
                     f"{benchmark.task} has no {metric} and n-samples is missing for its subtasks", subtasks
                 )
             total = sum(row.n_samples for row in found if row and row.n_samples)
+            if not total:
+                return fail(f"{benchmark.task} has no {metric} and n-samples is 0 for all its subtasks", subtasks)
             value = sum(row.value * row.n_samples for row in found if row and row.n_samples) / total
             filters = {row.filter for row in found if row}
             group_row = ScoreRow(

@@ -14,7 +14,7 @@ Metric keys like ``acc_norm,none`` are split here, once. Every malformed input r
 naming the file and the field. The names below are this package's interface; import them from here.
 """
 
-from warehouse.formats.common import FormatError, loads
+from warehouse.formats.common import FormatError, json_object, loads
 from warehouse.formats.contents import (
     BENCHMARK_COLUMNS,
     CONTENTS_COLUMNS,
@@ -42,6 +42,7 @@ __all__ = [
     "ParsedResults",
     "RowProblem",
     "ScoreRow",
+    "json_object",
     "loads",
     "model_id_from_path",
     "normalize_model_type",

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from core.benchmarks import LEADERBOARD_V2
-from warehouse.formats.common import FormatError
+from warehouse.formats.common import FormatError, shown
 from warehouse.formats.labels import CONTENTS_TYPE_LABELS, normalize_model_type, normalize_precision
 
 # Our benchmark key → the table's column label (its "Raw" column adds " Raw").
@@ -91,7 +93,7 @@ class RowProblem(NamedTuple):
     message: str
 
     def __str__(self) -> str:
-        return f"field {self.field!r}: {self.message}"
+        return f"field {shown(self.field, 200)}: {self.message}"
 
 
 class ContentsTable(NamedTuple):
@@ -141,7 +143,8 @@ def read_contents_table(path: str | Path) -> ContentsTable:
         converted, bad, expected = _convert(source, real, ours)
         columns.append(converted)
         for i in bad:
-            problems[i] = problems[i] or RowProblem(real, f"expected {expected} or empty, got {source[real][i]!r}")
+            value = source[real].slice(i, 1).to_list()[0]  # a Python value (a list cell is no Series)
+            problems[i] = problems[i] or RowProblem(real, f"expected {expected} or empty, got {shown(value)}")
     frame = pl.DataFrame(columns, schema=CONTENTS_SCHEMA)
     for i in (frame["model"].str.strip_chars().fill_null("") == "").arg_true().to_list():
         problems[i] = problems[i] or RowProblem("fullname", "empty; expected the model's hub id (org/name)")
@@ -159,9 +162,12 @@ def _read_table(path: Path, source: str) -> pl.DataFrame:
         if suffix == ".csv":
             return pl.read_csv(path, infer_schema_length=0)
         if suffix in (".parquet", ".pq"):
-            return pl.read_parquet(path)
+            # Arrow's reader, not polars': it refuses a corrupt page (polars panics) and a schema nested
+            # past 100 levels (polars follows it until its stack overflows and the process dies).
+            frame = pl.from_arrow(pq.read_table(path))
+            return frame if isinstance(frame, pl.DataFrame) else frame.to_frame()
         raise FormatError(source, "(file)", "unknown extension; expected a .csv or .parquet contents table")
-    except (pl.exceptions.PolarsError, OSError) as error:
+    except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise FormatError(source, "(file)", f"cannot be read as {suffix[1:]} ({reason})") from None
 
@@ -187,6 +193,8 @@ def _convert(frame: pl.DataFrame, real: str, ours: str) -> tuple[pl.Series, list
         text = column.alias(ours)
     try:
         converted = _cast(text, target)
+        if converted.dtype != target:  # a struct casts field by field, and stays a struct
+            raise pl.exceptions.InvalidOperationError(f"{text.dtype} does not convert to {target}")
     except pl.exceptions.PolarsError:  # a type with no conversion (a list, a struct...): every value is wrong
         converted = pl.Series(ours, [None] * frame.height, dtype=target)
     bad = text.is_not_null() & converted.is_null()
@@ -213,7 +221,7 @@ def _cast(text: pl.Series, target: Any) -> pl.Series:
         number = text.cast(pl.Float64, strict=False)
         whole = number.is_finite().fill_null(False) & (number == number.round(0)) & number.abs().lt(2.0**62)
         return number.zip_with(whole, pl.Series([None] * len(text), dtype=pl.Float64)).cast(pl.Int64)
-    if target == pl.String and text.dtype != pl.String and not text.dtype.is_primitive():
+    if target == pl.String and text.dtype.is_nested():  # a list or struct is no text
         return pl.Series(text.name, [None] * len(text), dtype=pl.String)
     return text.cast(target, strict=False)
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from warehouse.formats.common import FormatError
+from warehouse.formats.common import FormatError, typed_field
 from warehouse.formats.labels import normalize_precision
 from warehouse.formats.scores import ParsedResults, ScoreRow, date_from_name, score_rows
 
@@ -25,13 +25,18 @@ def parse_lighteval(data: dict, source: str) -> ParsedResults:
             num_fewshot[task] = shots
         # summary_tasks counts requests (documents × choices), not documents: no n_samples for v1.
         scores.extend(score_rows(task, metrics, None))
-    sha = general.get("model_sha")
+
+    def text(key: str) -> str | None:
+        name = f"{'config_general' if general is data.get('config_general') else 'config'}.{key}"
+        return typed_field(general, key, str, source, "a string or null", name=name) or None
+
+    sha = text("model_sha")
     return ParsedResults(
         source_file=source,
         format="lighteval",
-        model=general.get("model_name") or None,
-        sha=str(sha) if sha else None,
-        precision=normalize_precision(general.get("model_dtype")),
+        model=text("model_name"),
+        sha=sha,
+        precision=normalize_precision(text("model_dtype")),
         suite="leaderboard_v1",
         evaluated_at=date_from_name(source),
         lm_eval_version=None,
@@ -43,7 +48,7 @@ def parse_lighteval(data: dict, source: str) -> ParsedResults:
         n_choices={},
         group_subtasks=_prefix_groups(scores),
         raw=data,
-        git_hash=general.get("lighteval_sha") or None,
+        git_hash=text("lighteval_sha"),
     )
 
 
@@ -51,7 +56,8 @@ def _task_and_shots(key: str, source: str) -> tuple[str, int | None]:
     """``harness|arc:challenge|25`` → (``arc:challenge``, 25); ``all`` → (``all``, None)."""
     parts = key.split("|")
     if len(parts) == 3:
-        return parts[1], int(parts[2]) if parts[2].isdigit() else None
+        shots = parts[2]  # "²" is a digit to isdigit() and no number to int(): ASCII digits only
+        return parts[1], int(shots) if shots.isascii() and shots.isdigit() and len(shots) <= 9 else None
     if len(parts) == 1:
         return key, None  # "all"
     raise FormatError(source, f"results.{key}", "expected a key like 'harness|arc:challenge|25' or 'all'")

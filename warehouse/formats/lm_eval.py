@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from warehouse.formats.common import FormatError, finite_number, typed_field
+from warehouse.formats.common import FormatError, finite_number, shown, typed_field
 from warehouse.formats.lm_eval_model import model_name, model_precision, parse_model_args
 from warehouse.formats.scores import ParsedResults, ScoreRow, date_from_name, score_rows
 
@@ -52,7 +52,7 @@ def parse_lm_eval(data: dict, source: str) -> ParsedResults:
         sha=str(sha) if sha else None,
         precision=model_precision(config, args),
         suite=_detect_suite(tasks),
-        evaluated_at=_epoch(data.get("date")) or _epoch(data.get("start_time")) or date_from_name(source),
+        evaluated_at=_epoch(data, "date", source) or _epoch(data, "start_time", source) or date_from_name(source),
         lm_eval_version=str(version) if version else None,
         transformers_version=data.get("transformers_version") or None,
         chat_template=chat_template if isinstance(chat_template, str) and chat_template else None,
@@ -86,15 +86,28 @@ def _sample_counts(n_samples_raw: dict, source: str) -> dict[str, int]:
     n_samples: dict[str, int] = {}
     for task, counts in n_samples_raw.items():
         count = counts.get("effective", counts.get("original")) if isinstance(counts, dict) else counts
-        if type(count) is int:  # nearly always: skip finite_number's checks
+        if type(count) is int and 0 <= count <= MAX_COUNT:  # nearly always: skip _count's checks
             n_samples[task] = count
             continue
-        if finite_number(count) is None:
+        count = _count(count)
+        if count is None:
             raise FormatError(
-                source, f"n-samples.{task}", f"expected {{'original': int, 'effective': int}}, got {counts!r}"
+                source, f"n-samples.{task}", "expected {'original': int, 'effective': int}, counts from 0 to "
+                f"{MAX_COUNT}, got {shown(counts)}"
             )
-        n_samples[task] = int(count)
+        n_samples[task] = count
     return n_samples
+
+
+MAX_COUNT = 2**31 - 1  # the warehouse keeps counts as 32-bit integers
+
+
+def _count(value: Any) -> int | None:
+    """A whole number from 0 to MAX_COUNT (``12`` or ``12.0``, as JSON may write it), else None."""
+    number = finite_number(value)
+    if number is None or not number.is_integer() or not 0 <= number <= MAX_COUNT:
+        return None
+    return int(number)
 
 
 def _scores(results: dict, groups: dict, n_samples: dict[str, int], source: str) -> list[ScoreRow]:
@@ -106,7 +119,7 @@ def _scores(results: dict, groups: dict, n_samples: dict[str, int], source: str)
     for task, metrics in groups.items():
         if not isinstance(metrics, dict):
             raise FormatError(
-                source, f"groups.{task}", f"expected an object of metric → value, got {metrics!r}"
+                source, f"groups.{task}", f"expected an object of metric → value, got {shown(metrics)}"
             )
         scores.extend(row for row in score_rows(task, metrics, n_samples.get(task)) if row[:3] not in seen)
     return scores
@@ -121,7 +134,7 @@ def _group_subtasks(
         for group, members in sections.group_subtasks.items():
             if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
                 raise FormatError(
-                    source, f"group_subtasks.{group}", f"expected a list of task names, got {members!r}"
+                    source, f"group_subtasks.{group}", f"expected a list of task names, got {shown(members)}"
                 )
             if members:  # lm-eval >= 0.4.8 lists every task, leaves with []
                 group_subtasks[group] = list(members)
@@ -170,15 +183,14 @@ def _choices_and_fewshot(configs: dict, n_shot: dict, source: str) -> tuple[dict
         if isinstance(choices, list):
             n_choices[task] = len(choices)
         shots = task_config.get("num_fewshot")
-        if isinstance(shots, int):
+        if type(shots) is int and _count(shots) is not None:  # else unknown: n-shot may say it
             num_fewshot[task] = shots
     for task, shots in n_shot.items():
-        if type(shots) is int:
-            num_fewshot[task] = shots
-            continue
-        if finite_number(shots) is None:
-            raise FormatError(source, f"n-shot.{task}", f"expected an integer, got {shots!r}")
-        num_fewshot[task] = int(shots)
+        count = _count(shots)
+        if count is None:
+            raise FormatError(source, f"n-shot.{task}", f"expected a whole number from 0 to {MAX_COUNT}, "
+                                                        f"got {shown(shots)}")
+        num_fewshot[task] = count
     return n_choices, num_fewshot
 
 
@@ -192,13 +204,17 @@ def _check_run_fields(data: dict, source: str) -> None:
 _EPOCH_2000 = 946_684_800.0
 
 
-def _epoch(value: Any) -> datetime | None:
-    """A Unix time → UTC datetime. lm-eval's ``start_time`` is a monotonic clock (seconds since boot),
-    not a date, so values before 2000 are refused."""
-    number = finite_number(value)
+def _epoch(data: dict, key: str, source: str) -> datetime | None:
+    """``data[key]``, a Unix time → UTC datetime. lm-eval's ``start_time`` is a monotonic clock (seconds
+    since boot), not a date, so values before 2000 are refused (None); a time past the year 9999 is an error."""
+    number = finite_number(data.get(key))
     if number is None or number < _EPOCH_2000:
         return None
-    return datetime.fromtimestamp(number, tz=UTC)
+    try:
+        return datetime.fromtimestamp(number, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise FormatError(source, key, f"expected a Unix time in seconds, got {shown(data.get(key))} (past the "
+                                       "year 9999)") from None
 
 
 def _detect_suite(tasks: list[str]) -> str:

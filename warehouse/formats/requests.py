@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from warehouse.formats.common import FormatError, finite_number, load_json_object, parse_time, typed_field
+from warehouse.formats.common import (
+    FormatError,
+    finite_number,
+    load_json_object,
+    parse_time,
+    shown,
+    typed_field,
+)
 from warehouse.formats.labels import normalize_model_type, normalize_precision
 
 
@@ -129,7 +136,7 @@ def _params_b(data: dict, source: str) -> float | None:
     params = data.get("params")
     if params is not None and finite_number(params) is None:
         raise FormatError(
-            source, "params", f"expected a number of parameters in billions or null, got {params!r}"
+            source, "params", f"expected a number of parameters in billions or null, got {shown(params)}"
         )
     return finite_number(params)
 
@@ -141,7 +148,7 @@ def _architectures(data: dict, source: str) -> str | None:
         architectures = ",".join(str(a) for a in architectures)
     elif architectures is not None and not isinstance(architectures, str):
         raise FormatError(
-            source, "architectures", f"expected a string or a list of strings, got {architectures!r}"
+            source, "architectures", f"expected a string or a list of strings, got {shown(architectures)}"
         )
     return architectures or None
 

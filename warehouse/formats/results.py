@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse.formats.common import FormatError, load_json_object
+from warehouse.formats.common import FormatError, load_json_object, shown
 from warehouse.formats.lighteval import parse_lighteval
 from warehouse.formats.lm_eval import parse_lm_eval
 from warehouse.formats.scores import ParsedResults
@@ -27,7 +27,7 @@ def parse_results(path_or_dict: str | Path | dict, source_file: str | None = Non
     for task, metrics in results.items():
         if not isinstance(metrics, dict):
             raise FormatError(
-                source, f"results.{task}", f"expected an object of metric → value, got {metrics!r}"
+                source, f"results.{task}", f"expected an object of metric → value, got {shown(metrics)}"
             )
     if "config_general" in data or any("|" in task for task in results):
         return parse_lighteval(data, source)

@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import NamedTuple
 
-from warehouse.formats import FormatError, loads, parse_results
+from warehouse.formats import FormatError, json_object, parse_results
 from warehouse.importers.quarantine import commit_isolating, file_entry, one_line
 from warehouse.importers.scored_runs import run_rows
 from warehouse.importers.source_files import (
@@ -55,10 +55,7 @@ def load_results_file(home: Path, path: Path, data: bytes, sha: str) -> Load | s
     """Parse, check and score one results file and keep its raw copy: its Load, or the error message
     naming the file (and the field). Runs in the import's worker processes; writes nothing to the database."""
     try:
-        try:
-            parsed = parse_results(loads(data), source_file=str(path))
-        except RecursionError as exc:
-            raise FormatError(path, "(document)", "nested too deeply") from exc
+        parsed = parse_results(json_object(data, path), source_file=str(path))
         load = Load(str(path), seen=[IngestedFileRow(sha, KIND, str(path))])
         run_rows(parsed, load, run_id=sha[:32], origin="results-file", source_file=str(path),
                  raw_file=raw_file_name(sha))
@@ -105,6 +102,7 @@ class ResultsImport:
         self.writer, self.progress = writer, progress
         self.report = ImportReport(KIND)
         self.in_flight: set[str] = set()  # files read but not yet committed (or failed)
+        self.copies: dict[str, list[Path]] = {}  # content sha in flight -> other files of the same content
 
     def run(self, paths: list[Path]) -> ImportReport:
         pool = self.writer.process_pool(IMPORT_WORKERS) if len(paths) >= POOL_MIN_FILES and IMPORT_WORKERS > 1 \
@@ -138,15 +136,16 @@ class ResultsImport:
                 continue
             self.report.rows_read += 1
             chunk.append(NewFile(path, data, content_sha(data), stamp))
-        seen = self.writer.seen_among([f.sha for f in chunk]) | self.in_flight
+        seen = self.writer.seen_among([f.sha for f in chunk])
         new = []
         for f in chunk:
-            if f.sha in seen:
+            if f.sha in self.in_flight:  # its twin decides: unchanged if it loads, quarantined if not
+                self.copies.setdefault(f.sha, []).append(f.path)
+            elif f.sha in seen:
                 self.report.unchanged.append(str(f.path))
                 self.report.rows_unchanged += 1
                 self._done()
             else:
-                seen.add(f.sha)
                 self.in_flight.add(f.sha)
                 new.append(f)
         return new
@@ -169,12 +168,22 @@ class ResultsImport:
         refused = commit_isolating(self.writer, good)
         bad += [(Path(load.label), load.seen[0].content_sha, refused[load.label]) for load in good
                 if load.label in refused]
+        failed_shas = {sha for _, sha, _ in bad}
+        bad += [(copy, sha, f"same content as {path}, which failed: {reason}") for path, sha, reason in list(bad)
+                for copy in self.copies.get(sha, [])]
         self._quarantine(bad)
         loaded = [load.label for load in good if load.label not in refused]
         self.report.loaded.extend(loaded)
         self.report.rows_loaded += len(loaded)
-        self.in_flight.difference_update(sha for _, sha in files)
-        self._done(len(outcomes))
+        copies = 0
+        for _, sha in files:
+            self.in_flight.discard(sha)
+            twins = self.copies.pop(sha, [])
+            copies += len(twins)
+            if sha not in failed_shas:
+                self.report.unchanged.extend(map(str, twins))
+                self.report.rows_unchanged += len(twins)
+        self._done(len(outcomes) + copies)
         self.writer.maybe_publish()
 
     def _quarantine(self, bad: list[tuple[Path, str, str]]) -> None:
