@@ -41,9 +41,11 @@ test: $(VENV)/.dev browser
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q
 
-# The reliability tests at the sizes RELIABILITY.md reports (200 submissions, 20,000 files, a minute of publishes).
+# The reliability tests at the sizes RELIABILITY.md reports (200 submissions, 20,000 files, a minute of publishes,
+# 2,000 hostile files per format).
 reliability: $(VENV)/.dev
-	LLMBOARD_RELIABILITY_FULL=1 $(VENV)/bin/pytest -q tests/test_load.py tests/test_writer_faults.py tests/test_faults.py
+	LLMBOARD_RELIABILITY_FULL=1 $(VENV)/bin/pytest -q tests/test_load.py tests/test_writer_faults.py tests/test_faults.py \
+		tests/test_hostile_files.py
 
 bench: $(VENV)/.dev
 	$(PY) bench/warehouse.py
