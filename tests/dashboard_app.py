@@ -14,10 +14,11 @@ from warehouse import queries
 
 APP = str(REPO / "dashboard" / "app.py")
 PAGES = ("leaderboard", "queue", "submit", "history", "quantization", "model", "flags", "maintainers", "about")
+RUN_LIMIT_S = 300  # a bound on one page run, not a wait: on a loaded machine a first run (imports) took > 60 s
 
 
 def page(name: str, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=RUN_LIMIT_S)
     for key, value in query.items():
         at.query_params[key] = value
     at.run()

@@ -9,7 +9,7 @@ import sys
 import streamlit as st
 
 from tests.conftest import REPO
-from tests.dashboard_app import APP, PAGES, page
+from tests.dashboard_app import APP, PAGES, RUN_LIMIT_S, page
 
 pytest_plugins = ["tests.dashboard_fixtures"]
 
@@ -36,12 +36,13 @@ def test_pages_never_import_torch_or_lm_eval(fixture):
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
         f"for name in {PAGES!r}:\n"
-        f"    at = AppTest.from_file({APP!r}, default_timeout=60); at.run()\n"
+        f"    at = AppTest.from_file({APP!r}, default_timeout={RUN_LIMIT_S}); at.run()\n"
         "    at.switch_page(f'screens/{name}.py'); at.run()\n"
         "    assert not at.exception, (name, at.exception)\n"
         "print(sorted(m for m in ('torch', 'lm_eval', 'transformers') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300,
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         timeout=len(PAGES) * RUN_LIMIT_S,
                          env={"LLMBOARD_HOME": str(fixture.home), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"

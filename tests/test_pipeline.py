@@ -13,6 +13,7 @@ from llmboard.cli import main
 from llmboard.ingestd import serve
 from llmboard.workers import run_worker
 from tests.conftest import REPO
+from tests.dashboard_app import RUN_LIMIT_S
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
@@ -63,7 +64,7 @@ def test_submit_evaluate_ingest_rank(cfg, redis_conn, tiny_repo):
     # ... and the dashboard's leaderboard page shows it.
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(REPO / "dashboard" / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(REPO / "dashboard" / "app.py"), default_timeout=RUN_LIMIT_S).run()
     assert not at.exception
     shown = at.dataframe[0].value
     assert "demo/tiny-base" in shown.to_string()
