@@ -140,6 +140,22 @@ def candidates(snapshots: Path, current: int) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def open_in_this_process(path: Path) -> bool:
+    """Whether this process holds ``path`` open (a reader of this process reading that snapshot)."""
+    try:
+        target = os.stat(path)
+    except FileNotFoundError:
+        return False
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            st = os.stat(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+            return True
+    return False
+
+
 def logged(con, version: int) -> bool:
     """Whether the changes since ``version`` are all in the log (its publish is)."""
     return con.execute(f"SELECT count(*) FROM {LOG} WHERE version = ? AND kind = 'publish'",
@@ -255,6 +271,8 @@ def publish(con, warehouse: Path, snapshots: Path, writes: dict[str, set[str]], 
     for since, path in ([] if full else candidates(snapshots, current)):
         if not logged(con, since):  # made before this scheme, or its changes pruned: it can never catch up
             path.unlink(missing_ok=True)
+            continue
+        if open_in_this_process(path):  # a reader here: file locks do not guard within one process
             continue
         os.replace(path, tmp)
         if catch_up(con, tmp, since, version):

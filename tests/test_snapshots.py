@@ -1,0 +1,88 @@
+"""Read snapshots brought up to date by the changes the writer logged (warehouse/mirror.py): they hold what
+the warehouse holds, a snapshot a reader has open is never changed under it, and writes no publish logged
+(a writer that died) are not lost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import duckdb
+
+from tests.conftest import REPO
+from warehouse import queries
+from warehouse.ingest import Writer
+from warehouse.mirror import LOG
+from warehouse.read import reader
+
+
+def tables(path) -> dict[str, tuple]:
+    """Every table's row count and a hash of its rows, in any order (the snapshot's own state excluded)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()]
+        return {t: con.sql(f"SELECT count(*), sum(hash(x)) FROM (SELECT * FROM {t}) x").fetchall()[0]
+                for t in names if t not in (LOG, "snapshot_state")}
+
+
+def current_snapshot(home):
+    version = queries.ingest_version(home)
+    return home / "snapshots" / f"warehouse-{version}.duckdb"
+
+
+def test_snapshots_catch_up_instead_of_copying_and_hold_the_warehouse(tmp_path):
+    home = tmp_path / "home"
+    copied = []
+    for i in range(5):
+        with Writer(home) as w:
+            w.upsert_model(f"org/model-{i}", license="mit", params_b=1.0 + i)
+            w.upsert_model("org/model-0", license=f"changed-{i}")  # a keyed change to an older row
+        copied.append(w.last_published.copied)
+    assert copied[0] and not any(copied[2:]), copied  # once there is an older snapshot, none is copied
+    assert tables(current_snapshot(home)) == tables(home / "warehouse.duckdb")
+    assert sorted(p.name for p in (home / "snapshots").glob("*.tmp*")) == []
+
+
+def test_a_snapshot_a_reader_here_holds_is_not_changed_under_it(tmp_path):
+    home = tmp_path / "home"
+    for i in range(2):
+        with Writer(home) as w:
+            w.upsert_model(f"org/model-{i}")
+    with reader(home).pinned() as cur:  # this process reads the current snapshot and keeps it open
+        fd = os.open(current_snapshot(home), os.O_RDONLY)  # the same file, whatever its name becomes
+        try:
+            before = file_bytes(fd)
+            assert cur.sql("SELECT count(*) FROM models").fetchall() == [(2,)]
+            for i in range(2, 6):
+                with Writer(home) as w:
+                    w.upsert_model(f"org/model-{i}")
+            assert file_bytes(fd) == before  # no publish brought it up to date while it was read here
+            assert cur.sql("SELECT model_id FROM models ORDER BY ALL").fetchall() == [("org/model-0",),
+                                                                                     ("org/model-1",)]
+        finally:
+            os.close(fd)
+    assert reader(home).frame("SELECT count(*) AS n FROM models")["n"][0] == 6
+
+
+def file_bytes(fd: int) -> bytes:
+    return os.pread(fd, os.fstat(fd).st_size, 0)
+
+
+def test_writes_of_a_writer_that_died_before_publishing_reach_the_next_snapshot(tmp_path):
+    home = tmp_path / "home"
+    for i in range(3):
+        with Writer(home) as w:
+            w.upsert_model(f"org/model-{i}")
+    died = subprocess.run([sys.executable, "-c", (
+        "import os, sys\n"
+        "from warehouse.ingest import Writer\n"
+        f"w = Writer(__import__('pathlib').Path({str(home)!r})).__enter__()\n"
+        "w.upsert_model('org/written-then-died')\n"
+        "os._exit(9)  # no publish, no clean close\n")], cwd=REPO, capture_output=True, text=True)
+    assert died.returncode == 9, died.stderr
+    with Writer(home) as w:
+        w.upsert_model("org/after")
+    assert w.last_published.copied  # no snapshot could catch up on the unlogged write
+    models = reader(home).frame("SELECT model_id FROM models")["model_id"].to_list()
+    assert {"org/written-then-died", "org/after"} <= set(models)
+    assert tables(current_snapshot(home)) == tables(home / "warehouse.duckdb")
