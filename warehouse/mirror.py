@@ -146,7 +146,11 @@ def open_in_this_process(path: Path) -> bool:
         target = os.stat(path)
     except FileNotFoundError:
         return False
-    for fd in os.listdir("/proc/self/fd"):
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:  # no /proc (not Linux): cannot tell, so take it as held (the publish then copies)
+        return True
+    for fd in fds:
         try:
             st = os.stat(f"/proc/self/fd/{fd}")
         except OSError:
