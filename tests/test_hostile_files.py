@@ -152,8 +152,13 @@ def mutated_json(draw, base: bytes, paths: list[tuple], shallow: list[tuple]) ->
         elif op == "add" and isinstance(parent[key], dict):
             parent[key][draw(HOSTILE_KEY | st.text(max_size=10))] = draw(HOSTILE_VALUE)
     data = encode(doc)
-    cut = draw(st.sampled_from(["none", "none", "none", "truncate", "truncate", "not utf-8", "bom", "utf-16",
-                                "empty", "whitespace"]))
+    return damaged(draw, data, ["none", "none", "none", "truncate", "truncate", "not utf-8", "bom", "utf-16",
+                                "empty", "whitespace"])
+
+
+def damaged(draw, data: bytes, cuts: list[str]) -> bytes:
+    """``data`` left whole or damaged in one of the ``cuts`` ways (drawn)."""
+    cut = draw(st.sampled_from(cuts))
     if cut == "truncate":
         data = data[:draw(st.integers(0, max(len(data) - 1, 0)))]
     elif cut == "not utf-8":
@@ -356,17 +361,7 @@ def contents_files(draw) -> tuple[str, bytes]:
         sink = pa.BufferOutputStream()
         pq.write_table(arrow, sink)
         data = sink.getvalue().to_pybytes()
-    cut = draw(st.sampled_from(["none", "none", "none", "truncate", "not utf-8", "bom", "empty"]))
-    if cut == "truncate":
-        data = data[:draw(st.integers(0, max(len(data) - 1, 0)))]
-    elif cut == "not utf-8":
-        at = draw(st.integers(0, len(data)))
-        data = data[:at] + draw(st.sampled_from(NOT_UTF8)) + data[at:]
-    elif cut == "bom":
-        data = b"\xef\xbb\xbf" + data
-    elif cut == "empty":
-        data = b""
-    return suffix, data
+    return suffix, damaged(draw, data, ["none", "none", "none", "truncate", "not utf-8", "bom", "empty"])
 
 
 def contents_or_error(path: Path):
