@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import pyarrow as pa
 
 from warehouse.db import snapshot_path, snapshot_version
 
@@ -43,6 +44,7 @@ KEYED = {"models": "model_id", "leaderboard": "model_id", "leaderboard_revisions
 """The key column of each table whose rows the writer replaces by key (statements marked ``KEYED_MARK``)."""
 KEYED_MARK = "/* keyed */"
 LOG = "snapshot_changes"  # the change log: not part of a snapshot
+LOG_TYPES = (pa.int64(), pa.string(), pa.string(), pa.string())
 STATE = "snapshot_state"  # in a snapshot alone: its version and each append-only table's row count then
 KEEP_SNAPSHOTS = 3
 VERIFY_ENV = "LLMBOARD_VERIFY_SNAPSHOTS"  # "1": after each update, compare every table with the warehouse
@@ -119,7 +121,13 @@ def record(con, version: int, writes: dict[str, set[str]], keys: dict[str, Itera
             else:
                 rows.append((version, table, kind, None))
     con.execute(f"CREATE TABLE IF NOT EXISTS {LOG} (version BIGINT, table_name VARCHAR, kind VARCHAR, key VARCHAR)")
-    con.executemany(f"INSERT INTO {LOG} VALUES (?, ?, ?, ?)", rows)
+    # as one Arrow frame: a large import logs tens of thousands of keys, and executemany goes row by row
+    con.register("_log", pa.table([pa.array(c, t) for c, t in zip(zip(*rows, strict=True), LOG_TYPES,
+                                                                   strict=True)], names=["v", "t", "k", "key"]))
+    try:
+        con.execute(f"INSERT INTO {LOG} SELECT * FROM _log")
+    finally:
+        con.unregister("_log")
 
 
 def prune(con, oldest_kept: int) -> None:
