@@ -186,7 +186,7 @@ def catch_up(con, target: Path, since: int, version: int) -> bool:
         return False
     try:
         state = dict(con.execute(f"SELECT table_name, rows FROM snap.{STATE}").fetchall()) \
-            if _has_table(con, "snap", STATE) else None
+            if STATE in _tables(con, "snap") else None
         if state is None or state.get("", -1) != since:
             return False
         changes: dict[str, dict[str, set]] = {}
@@ -256,8 +256,8 @@ def _write_state(con, db: str, version: int | None, counts: dict[str, int]) -> N
 def stamp(con, target: Path, version: int) -> None:
     """Write the version (and the append-only tables' row counts, taken from the warehouse) into the snapshot
     file ``target``, whose contents equal the warehouse now."""
-    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in APPEND_ONLY
-              if t in _tables(con, None)}
+    present = _tables(con, None)
+    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in APPEND_ONLY if t in present}
     con.execute("ATTACH ? AS snap", [str(target)])
     try:
         con.execute(f"DROP TABLE IF EXISTS snap.{LOG}")
@@ -320,7 +320,3 @@ def _tables(con, database: str | None) -> set[str]:
     db = database or con.execute("SELECT current_database()").fetchall()[0][0]
     return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
                                       [db]).fetchall()}
-
-
-def _has_table(con, database: str, table: str) -> bool:
-    return table in _tables(con, database)

@@ -17,8 +17,6 @@ from warehouse.statistics import RankBounds, rank_bounds, rank_range
 
 ORDER = "average DESC NULLS LAST, model_id, precision"
 RANK = "rank() OVER (ORDER BY average DESC NULLS LAST) AS rank"
-# the same order as a sortable key, for min_by: NULL averages last
-ORDER_KEY = "{'a': coalesce(-average, 'inf'::DOUBLE), 'm': model_id, 'p': precision}"
 
 
 class RankingsView(NamedTuple):
@@ -142,7 +140,7 @@ def rankings(
         if cur is None:
             return pl.DataFrame()
         if limit:
-            return _page(home, cur, version, view, picked, int(limit), int(offset), count=False)[0]
+            return _page(home, cur, version, view, picked, int(limit), int(offset))[0]
         sql = (f"SELECT {RANK}, {_select(picked)} FROM {view.table} WHERE {view.cond} ORDER BY {ORDER}")
         if offset:
             sql += f" OFFSET {int(offset)}"
@@ -159,7 +157,7 @@ def rankings_page(home: Path, *, limit: int = 100, offset: int = 0, columns: lis
     with reader(home).pinned_version() as (cur, version):
         if cur is None:
             return pl.DataFrame(), 0
-        return _page(home, cur, version, view, _picked(view.suite, columns), int(limit), int(offset), count=True)
+        return _page(home, cur, version, view, _picked(view.suite, columns), int(limit), int(offset))
 
 
 def _select(picked: list[str]) -> str:
@@ -201,8 +199,6 @@ def _with_static_rank(home: Path, cur, version: int, view: RankingsView, picked:
 
 FACET_COLUMNS = ("model_type", "precision", "weight_type", "flagged", "merged", "moe")
 PREFIX_MARGIN = 1.5  # how many more rows than expected the prefix read holds
-
-
 SEARCH_COLUMNS = (*FACET_COLUMNS, "license_key", "params_b", "model_key")
 
 
@@ -229,8 +225,8 @@ def view_count(home: Path, cur, version: int, view: RankingsView) -> int:
     return sum(row[-1] for row in combos if all(row[at[c]] == v for c, v in view.facets.items()))
 
 
-def _page(home: Path, cur, version: int, view: RankingsView, picked: list[str], limit: int, offset: int, *,
-          count: bool) -> tuple[pl.DataFrame, int | None]:
+def _page(home: Path, cur, version: int, view: RankingsView, picked: list[str], limit: int,
+          offset: int) -> tuple[pl.DataFrame, int]:
     """The page and the view's total. The table is stored best first, so the page's rows are among the
     first rows of the suite: knowing the view's share of the suite (its count), one query reads only the
     rows whose average is at least that of the suite's k-th best, k = what should hold offset + limit of
@@ -241,7 +237,7 @@ def _page(home: Path, cur, version: int, view: RankingsView, picked: list[str], 
     ordered = suite_averages(home, cur, version, view.table, view.suite)
     wanted = min(limit, max(total - offset, 0))
     if wanted == 0:
-        return _page_ids(home, cur, version, view, picked, limit, offset, count=False)[0], total
+        return _page_ids(home, cur, version, view, picked, limit, offset), total
     k = int((offset + limit) * len(ordered) / total * PREFIX_MARGIN) + 64
     if k < len(ordered):
         floor = float(ordered[len(ordered) - 1 - k])
@@ -250,35 +246,24 @@ def _page(home: Path, cur, version: int, view: RankingsView, picked: list[str], 
         rows = cur.sql(sql, params=[*view.params, floor]).pl()
         if rows.height == wanted:
             return _with_static_rank(home, cur, version, view, picked, rows), total
-    return _page_ids(home, cur, version, view, picked, limit, offset, count=False)[0], total
+    return _page_ids(home, cur, version, view, picked, limit, offset), total
 
 
-def _page_ids(home: Path, cur, version: int, view: RankingsView, picked: list[str], limit: int, offset: int, *,
-              count: bool) -> tuple[pl.DataFrame, int | None]:
-    """Two steps on one snapshot: find the page's rows (and the total, if asked) reading only the filter
-    and sort columns, then read the shown columns of those rows alone. Every row ranked above a row of
-    the page is among the first offset + limit rows, so ranking those gives each row its rank in the view."""
-    table, cond, params, n = view.table, view.cond, view.params, offset + limit
-    total = None
-    if view.searches_names:
-        # a text search scans every name: one pass gives both the count and the first rows
-        total, head = cur.sql(  # (a struct: min_by leaves out NULL values, and averages can be NULL)
-            f"SELECT count(*), min_by({{'r': rowid, 'a': average}}, {ORDER_KEY}, {n}) "
-            f"FROM {table} WHERE {cond}", params=params).fetchall()[0]
-        ids, averages = [h["r"] for h in head or []], [h["a"] for h in head or []]
-    else:  # the table is stored best first: a top-n stops early, and the count reads few columns
-        if count:
-            total = cur.sql(f"SELECT count(*) FROM {table} WHERE {cond}", params=params).fetchall()[0][0]
-        head = cur.sql(f"SELECT rowid, average FROM {table} WHERE {cond} ORDER BY {ORDER} LIMIT {n}",
-                       params=params).fetchall()
-        ids, averages = [r[0] for r in head], [r[1] for r in head]
+def _page_ids(home: Path, cur, version: int, view: RankingsView, picked: list[str], limit: int,
+              offset: int) -> pl.DataFrame:
+    """The page in two steps on one snapshot: find its rows reading only the filter and sort columns, then
+    read the shown columns of those rows alone. Every row ranked above a row of the page is among the first
+    offset + limit rows, so ranking those gives each row its rank in the view."""
+    head = cur.sql(f"SELECT rowid, average FROM {view.table} WHERE {view.cond} ORDER BY {ORDER} "
+                   f"LIMIT {offset + limit}", params=view.params).fetchall()
+    ids, averages = [r[0] for r in head], [r[1] for r in head]
     where, args = "rowid IN (SELECT unnest(?::BIGINT[]))", [ids]
     if averages and None not in averages:  # lets the scan skip row groups by their min/max average
         where += " AND average BETWEEN ? AND ?"
         args += [min(averages), max(averages)]
-    sql = (f"SELECT {RANK}, {_select(picked)} FROM {table} WHERE {where} "
+    sql = (f"SELECT {RANK}, {_select(picked)} FROM {view.table} WHERE {where} "
            f"ORDER BY {ORDER} LIMIT {limit} OFFSET {offset}")
-    return _with_static_rank(home, cur, version, view, picked, cur.sql(sql, params=args).pl()), total
+    return _with_static_rank(home, cur, version, view, picked, cur.sql(sql, params=args).pl())
 
 
 def _picked(suite: str, columns: list[str] | None) -> list[str]:
