@@ -8,7 +8,8 @@ with model, sha, precision, date and every score varied), then measures:
     files with orjson (the parser the import uses) in one process, timed alternately per batch of
     INTERLEAVE files (the import parses in its worker processes, ``importers.results.IMPORT_WORKERS``;
     the baseline stays single-process);
-(b) ``queries.rankings`` p50/p95 (the real read path, version check included) for the default view,
+(b) ``queries.rankings`` p50/p95 (the dashboard's read path, version check included: the rows held in
+    memory, ``hold_rankings_in_memory``; their build time is reported) for the default view,
     a search and a category + precision filter, against two pandas baselines: the way the original
     leaderboard does it (the prebuilt latest-results table, the same one ours reads, held in memory as a
     DataFrame: boolean mask, sort, head, len) and pandas computing the same from the runs table. A
@@ -150,7 +151,8 @@ def pandas_rankings(runs: pd.DataFrame, scores: pd.DataFrame, models: pd.DataFra
     return board
 
 
-def prebuilt_page(board: pd.DataFrame, *, category=None, precision=None, search=None) -> tuple[pd.DataFrame, int]:
+def prebuilt_page(board: pd.DataFrame, *, category=None, precision=None, search=None,
+                  keys_only: bool = False) -> tuple[pd.DataFrame, int]:
     """The original leaderboard's way: its prebuilt table of latest results held in memory, each view a
     boolean mask, a sort and the first page (rank: within the filter)."""
     mask = (board["suite"] == "leaderboard") & ~board["flagged"]
@@ -166,9 +168,27 @@ def prebuilt_page(board: pd.DataFrame, *, category=None, precision=None, search=
             mask &= board["model_key"].str.contains("|".join(names), regex=True)
         if licenses:
             mask &= board["license_key"].isin(licenses)
+    if keys_only:
+        keys = board.loc[mask, ["average", "model_id", "precision"]]
+        order = keys.sort_values(["average", "model_id", "precision"], ascending=[False, True, True]).index
+        head = board.loc[order[:PAGE]]
+        return head.assign(rank=head["average"].rank(method="min", ascending=False)), len(keys)
     view = board[mask].sort_values(["average", "model_id", "precision"], ascending=[False, True, True])
     head = view.head(PAGE)
     return head.assign(rank=head["average"].rank(method="min", ascending=False)), len(view)
+
+
+def prebuilt_page_tuned(board: pd.DataFrame, **kw) -> tuple[pd.DataFrame, int]:
+    """The same with what a pandas user would tune: the filter columns categorical (``tuned``) and only the
+    sort keys sorted, the page's rows taken after."""
+    return prebuilt_page(board, keys_only=True, **kw)
+
+
+def tuned(board: pd.DataFrame) -> pd.DataFrame:
+    out = board.copy()
+    for column in ("suite", "model_type", "precision", "weight_type", "license_key"):
+        out[column] = out[column].astype("category")
+    return out
 
 
 def pandas_page(runs, scores, models, **kw) -> tuple[pd.DataFrame, int]:
@@ -310,19 +330,30 @@ def main() -> None:
     views = {"default": {}, "search": {"search": SEARCH}, "category+precision": {"category": "chat",
                                                                                    "precision": "bfloat16"}}
     queries.rankings(home, suite="leaderboard", limit=1)  # the reader opens the current snapshot once
+    # the dashboard's reader keeps the leaderboard's rows in memory, built in the background once per published
+    # version (the snapshot answers meanwhile): timed here as it is built, then the views are timed on it
+    queries.hold_rankings_in_memory(home)
+    t = time.perf_counter()
+    queries.warm_rankings(home, "leaderboard")
+    figures["board_build_s"] = time.perf_counter() - t
+    board_held = next(v for k, v in reader(home)._memo.items() if k[1][0] == "board")
+    figures["board_mb"] = board_held.rows.estimated_size() / 2**20
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:  # no writer runs now
         runs = con.sql("SELECT run_id, model_id, suite, precision, sha, finished_at, average, model_type "
                        "FROM runs").df()
         scores = con.sql("SELECT run_id, benchmark, normalized FROM benchmark_scores").df()
         models = con.sql("SELECT model_id, license, params_b, model_type FROM models").df()
         board = con.sql("SELECT * FROM leaderboard").df()  # the prebuilt table, loaded once
+    board_tuned = tuned(board)
     heights = {}
     for view, kw in views.items():
         ours = timed(lambda kw=kw: our_page(home, **kw), args.repeat)
         prebuilt = timed(lambda kw=kw: prebuilt_page(board, **kw), args.repeat)
+        prebuilt_tuned = timed(lambda kw=kw: prebuilt_page_tuned(board_tuned, **kw), args.repeat)
         theirs = timed(lambda kw=kw: pandas_page(runs, scores, models, **kw), 3)
         page, count = our_page(home, **kw)
-        for their_page, their_count in (pandas_page(runs, scores, models, **kw), prebuilt_page(board, **kw)):
+        for their_page, their_count in (pandas_page(runs, scores, models, **kw), prebuilt_page(board, **kw),
+                                        prebuilt_page_tuned(board_tuned, **kw)):
             assert count == their_count, (view, count, their_count)
             assert page["model_id"].to_list() == their_page["model_id"].to_list(), view
             assert page["rank"].to_list() == their_page["rank"].astype(int).to_list(), view
@@ -330,18 +361,24 @@ def main() -> None:
         figures[f"rank_{view}_p50"], figures[f"rank_{view}_p95"] = pct(ours, 50), pct(ours, 95)
         figures[f"pandas_{view}_p50"] = statistics.median(theirs)
         figures[f"prebuilt_{view}_p50"] = pct(prebuilt, 50)
+        figures[f"tuned_{view}_p50"] = pct(prebuilt_tuned, 50)
         print(f"rankings {view:20} page of {page.height} / {count:7} rows  p50 {pct(ours, 50) * 1000:6.1f} ms  "
               f"p95 {pct(ours, 95) * 1000:6.1f} ms  pandas prebuilt {pct(prebuilt, 50) * 1000:6.1f} ms  "
+              f"tuned {pct(prebuilt_tuned, 50) * 1000:6.1f} ms  "
               f"from runs {statistics.median(theirs) * 1000:7.0f} ms", flush=True)
     full = timed(lambda: queries.rankings(home, suite="leaderboard"), 5)
     figures["rank_full_p50"] = pct(full, 50)
     figures["rank_full_cols"] = queries.rankings(home, suite="leaderboard", limit=1).width
 
     def fresh_connection():
-        reader(home).close()  # the next query opens the snapshot again, as after a publish
+        reader(home).close()  # the next query opens the snapshot again, as after a publish: the rows in memory
+        t = time.perf_counter()  # are gone, so it reads the snapshot (and starts building them)
         our_page(home)
+        took = time.perf_counter() - t
+        queries.warm_rankings(home, "leaderboard")  # waits for that build, untimed: the next round starts clean
+        return took
 
-    figures["rank_fresh_p50"] = pct(timed(fresh_connection, 10), 50)
+    figures["rank_fresh_p50"] = pct([fresh_connection() for _ in range(10)], 50)
     print(f"rankings whole table p50 {figures['rank_full_p50'] * 1000:.0f} ms; default page on a fresh connection "
           f"p50 {figures['rank_fresh_p50'] * 1000:.1f} ms", flush=True)
 
@@ -383,14 +420,17 @@ def report_section(args, f: dict, heights: dict, size_kb: float, publishes: list
         p50, p95, pd50 = f[f"rank_{view}_p50"], f[f"rank_{view}_p95"], f[f"pandas_{view}_p50"]
         pre50 = f[f"prebuilt_{view}_p50"]
         rows.append(f"| rankings, {view}: first {PAGE} of {heights[view]} rows + count | p50 {p50 * ms:.1f} ms, "
-                    f"p95 {p95 * ms:.1f} ms | pandas on the prebuilt table in memory {pre50 * ms:.1f} ms; "
-                    f"pandas from the runs {pd50 * ms:.0f} ms | {pre50 / p50:.1f}× / {pd50 / p50:.0f}× faster | "
+                    f"p95 {p95 * ms:.1f} ms | pandas on the prebuilt table in memory {pre50 * ms:.1f} ms "
+                    f"(tuned: {f[f'tuned_{view}_p50'] * ms:.1f} ms); pandas from the runs {pd50 * ms:.0f} ms | "
+                    f"{pre50 / p50:.1f}× (tuned {f[f'tuned_{view}_p50'] / p50:.1f}×) / {pd50 / p50:.0f}× faster | "
                     f"p50 ≤ 15 ms, ≥ 5× the prebuilt | {met(p50 <= 0.015 and pre50 / p50 >= 5)} |")
     rows += [
-        f"| rankings, default, whole table ({heights['default']} rows × {f['rank_full_cols']} columns) | "
+        f"| rankings, default, whole table ({heights['default']} rows × {f['rank_full_cols']} columns, from memory) | "
         f"p50 {f['rank_full_p50'] * ms:.0f} ms | | | | |",
-        f"| rankings, default page + count on a fresh connection (as after each publish) | "
-        f"p50 {f['rank_fresh_p50'] * ms:.1f} ms | | | | |",
+        f"| rankings, default page + count on a fresh connection (as after each publish: from the snapshot, "
+        f"while the rows are built in memory) | p50 {f['rank_fresh_p50'] * ms:.1f} ms | | | | |",
+        f"| the leaderboard's rows built in memory for a newly published version (in the background; "
+        f"{f['board_mb']:.0f} MB held) | {f['board_build_s']:.2f} s | | | | |",
         f"| sha_history | p50 {f['sha_history_p50'] * ms:.1f} ms | | | | |",
         f"| quantization_comparison | p50 {f['quant_p50'] * ms:.1f} ms | | | | |",
         f"| full leaderboard rebuild | {f['full_rebuild_s']:.2f} s | | | | |",
@@ -415,9 +455,12 @@ def report_section(args, f: dict, heights: dict, size_kb: float, publishes: list
         f"after: {f['load_after']}.",
         "",
         f"The default view is what a user sees: the first page ({PAGE} rows, best average first) with the total "
-        f"count (`rankings_page(limit={PAGE})`: the rows and the total, through the real read path). Two pandas "
+        f"count (`rankings_page(limit={PAGE})`: the rows and the total, through the dashboard's read path: its "
+        f"reader keeps the suite's leaderboard rows in memory, built in the background once per published version, "
+        f"the snapshot answering until then; both paths are tested to give the same rows). Two pandas "
         f"baselines compute the same page and count in the same run: the original leaderboard's way (the prebuilt "
-        f"latest-results table, the one ours reads, held in memory: boolean mask, sort, head, len) and from the "
+        f"latest-results table, the one ours reads, held in memory: boolean mask, sort, head, len; also tuned: "
+        f"categorical filter columns, only the sort keys sorted) and from the "
         f"runs (latest run per model + precision, pivot, filter, rank); the bench checks all three give the same "
         f"models, ranks and count. The ingest baseline reads and parses the same files with orjson, the import's "
         f"parser, in one process.",

@@ -46,6 +46,7 @@ def _cached_call(version: int, home: Path, name: str, _query: Callable, args: tu
 def cached(query: Callable[Concatenate[Path, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
     """`query(home, *args, **kwargs)` (a function of warehouse.queries), cached until the next ingest."""
     h = home()
+    queries.hold_rankings_in_memory(h)  # a long-lived reader: the leaderboard's rows are kept in memory
     name = f"{query.__module__}.{query.__qualname__}"
     return _cached_call(queries.ingest_version(h), h, name, query, args, tuple(sorted(kwargs.items())))
 

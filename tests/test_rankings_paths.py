@@ -1,6 +1,7 @@
 """The leaderboard's page reads (a prefix of the table by average, counts from facets or the in-memory
 search columns) give exactly what the plain read of the whole view gives, on a table large enough for
-those paths to be taken: generated views, pages deep and shallow, ties and missing averages."""
+those paths to be taken: generated views, pages deep and shallow, ties and missing averages. The rows a
+long-lived reader holds in memory (the dashboard's) give what the snapshot's queries give."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from core.vocabulary import CATEGORIES, PRECISIONS
 from warehouse import queries
 from warehouse.ingest import Writer
+from warehouse.read import reader
 
 MODELS = 2500
 RUNS = 6000
@@ -58,6 +60,9 @@ VIEWS = st.fixed_dictionaries({}, optional={
     "show_merged": st.booleans(),
     "license": st.sampled_from(LICENSES),
     "params_min": st.sampled_from([1.0, 30.0]),
+    "params_max": st.sampled_from([5.0, 60.0]),
+    "show_moe": st.booleans(),
+    "weight_type": st.sampled_from(["Original", "Adapter"]),
     "search": st.sampled_from(["llama", "qwen; yi", "b-v1", "Hub License: mit", "phi; Hub License: other", "zzz",
                                "org3/"]),
 })
@@ -82,3 +87,28 @@ def test_the_static_rank_is_the_rank_in_the_whole_suite(home):
     chat = queries.rankings(home, suite="leaderboard", show_flagged=True, category=CATEGORIES[1])
     by_model = dict(zip(every.select("model_id", "precision").rows(), every["static_rank"], strict=True))
     assert [by_model[k] for k in chat.select("model_id", "precision").rows()] == chat["static_rank"].to_list()
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(view=VIEWS, all_revisions=st.booleans(), limit=st.sampled_from([1, 10, 100, 1000]),
+       offset=st.sampled_from([0, 5, 100, 2000, 5900]))
+def test_the_rows_held_in_memory_give_what_the_snapshot_gives(home, view, all_revisions, limit, offset):
+    view = {"suite": "leaderboard", "all_revisions": all_revisions, **view}
+    held = reader(home)
+    held.hold_views = False  # the snapshot's queries
+    try:
+        expected = (queries.rankings_page(home, limit=limit, offset=offset, **view), queries.rankings(home, **view),
+                    queries.rankings_count(home, **view), queries.view_rank_bounds(home, **view))
+        held.hold_views = True
+        assert queries.warm_rankings(home, "leaderboard", all_revisions=all_revisions)
+        (page, total), whole, count, bounds = (
+            queries.rankings_page(home, limit=limit, offset=offset, **view), queries.rankings(home, **view),
+            queries.rankings_count(home, **view), queries.view_rank_bounds(home, **view))
+    finally:
+        held.hold_views = False
+    assert total == expected[0][1] == count == expected[2]
+    assert page.equals(expected[0][0]) and whole.equals(expected[1])
+    assert (bounds is None) == (expected[3] is None)
+    if bounds is not None:
+        assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(bounds, expected[3], strict=True))

@@ -30,6 +30,8 @@ class Reader:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._version = 0
         self._memo: dict[tuple, object] = {}  # (version, key) -> value, for the snapshot open now
+        self._building: set[tuple] = set()  # (version, key) being computed in the background
+        self.hold_views = False  # keep whole views in memory (``memo_soon``): set by long-lived readers
 
     @property
     def version(self) -> int:
@@ -91,9 +93,43 @@ class Reader:
                 return self._memo[(version, key)]  # type: ignore[return-value]
         value = compute()
         with self._lock:
-            self._memo = {k: v for k, v in self._memo.items() if k[0] >= version}
-            self._memo[(version, key)] = value
+            if all(k[0] <= version for k in self._memo):  # not kept once a newer version is read
+                self._memo = {k: v for k, v in self._memo.items() if k[0] == version}
+                self._memo[(version, key)] = value
         return value
+
+    def memo_soon(self, version: int, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T | None:
+        """The memo of ``key`` for ``version`` when it is ready; else None, and (when ``hold_views`` is set)
+        ``compute(cursor)`` starts in a background thread, once, on that version's snapshot. What a long-lived
+        reader (the dashboard) keeps of a whole view: built once per published version without making the
+        query that asked wait for it (that query reads the snapshot meanwhile)."""
+        with self._lock:
+            if (version, key) in self._memo:
+                return self._memo[(version, key)]  # type: ignore[return-value]
+            if not self.hold_views or (version, key) in self._building:
+                return None
+            self._building.add((version, key))
+        threading.Thread(target=self._build, args=(version, key, compute), daemon=True,
+                         name=f"llmboard-memo-{key[0]}").start()
+        return None
+
+    def _build(self, version: int, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> None:
+        try:
+            with self.pinned_version() as (cur, current):
+                if cur is not None and current == version:  # else a newer version is out: its query asks again
+                    self.memo(version, key, lambda: compute(cur))
+        except duckdb.Error:
+            pass  # the snapshot went (the reader was closed, a newer one replaced it): the next query asks again
+        finally:
+            with self._lock:
+                self._building.discard((version, key))
+
+    def wait_memo(self, version: int, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """``memo_soon``'s value, computed here if it is not ready (for a warm-up that should wait)."""
+        with self.pinned_version() as (cur, current):
+            if cur is None or current != version:
+                raise RuntimeError(f"snapshot {version} is no longer the current one ({current})")
+            return self.memo(version, key, lambda: compute(cur))
 
     def frame(self, sql: str, params: list | dict | None = None) -> pl.DataFrame | None:
         """Run a query on the current snapshot; None when the warehouse is still empty."""

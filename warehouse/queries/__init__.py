@@ -34,12 +34,14 @@ from warehouse.queries.precisions import (
 from warehouse.queries.quarantine import quarantine_by_file, quarantined_rows
 from warehouse.queries.rankings import (
     add_rank_ranges,
+    hold_rankings_in_memory,
     leaderboard_facets,
     rankings,
     rankings_columns,
     rankings_count,
     rankings_page,
     view_rank_bounds,
+    warm_rankings,
     with_rank_ranges,
 )
 from warehouse.queries.samples import run_samples, sample_agreement
@@ -49,7 +51,7 @@ from warehouse.search import SearchError
 
 __all__ = [
     "CompareError", "commit_steps", "compare_runs", "run_benchmarks",
-    "add_rank_ranges", "view_rank_bounds", "with_rank_ranges",
+    "add_rank_ranges", "hold_rankings_in_memory", "view_rank_bounds", "warm_rankings", "with_rank_ranges",
     "Rename", "audit_log", "removals", "removed_request_ids", "renamed",
     "SUITE_ORDER", "PrecisionRun", "SearchError", "available_suites", "benchmark_columns", "by_reference_order",
     "default_suite", "ingest_version", "latest_runs", "leaderboard_facets", "model_choices", "model_flags",

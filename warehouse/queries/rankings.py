@@ -24,9 +24,20 @@ class RankingsView(NamedTuple):
     table: str
     cond: str  # the WHERE condition, with `params`
     params: list
-    searches_names: bool  # a text search: every name is scanned
+    names: tuple[str, ...]  # a text search's names (lower-cased; a row matches any): every name is scanned
     facets: dict | None  # the view's filters when all are on FACET_COLUMNS (column -> value), else None
-    mask: pl.Expr  # the same condition on the columns of SEARCH_COLUMNS (``search_index``)
+    mask: pl.Expr | None  # the condition but the suite and the names, on the columns of SEARCH_COLUMNS
+
+    @property
+    def searches_names(self) -> bool:
+        return bool(self.names)
+
+    def name_mask(self) -> pl.Expr:
+        """The whole condition but the suite, names included, on the columns of SEARCH_COLUMNS."""
+        parts = [] if self.mask is None else [self.mask]
+        if self.names:
+            parts.append(pl.any_horizontal([pl.col("model_key").str.contains(n, literal=True) for n in self.names]))
+        return pl.all_horizontal(parts) if parts else pl.lit(True)
 
 
 def _rankings_filter(
@@ -77,13 +88,11 @@ def _rankings_filter(
     clauses, values = parsed.sql()
     if parsed.licenses:
         mask.append(pl.col("license_key").is_in([x.lower() for x in parsed.licenses]))
-    if parsed.names:
-        mask.append(pl.any_horizontal([pl.col("model_key").str.contains(n.lower(), literal=True)
-                                       for n in parsed.names]))
     table = "leaderboard_revisions" if all_revisions else "leaderboard"
     only_facets = not (license or params_min is not None or params_max is not None or clauses)
-    return RankingsView(suite, table, " AND ".join(where + clauses), params + values, bool(parsed.names),
-                        facets if only_facets else None, pl.all_horizontal(mask) if mask else pl.lit(True))
+    return RankingsView(suite, table, " AND ".join(where + clauses), params + values,
+                        tuple(dict.fromkeys(n.lower() for n in parsed.names)), facets if only_facets else None,
+                        pl.all_horizontal(mask) if mask else None)
 
 
 def rankings_columns(suite: str) -> list[str]:
@@ -97,7 +106,13 @@ def view_rank_bounds(home: Path, **filters) -> RankBounds | None:
     view = _rankings_filter(home, **filters)
     if view is None:
         return None
-    rows = frame(home, f"SELECT average, ci_low, ci_high FROM {view.table} WHERE {view.cond}", view.params)
+    shown = ["average", "ci_low", "ci_high"]
+    with reader(home).pinned_version() as (cur, version):
+        if cur is None:
+            return None
+        board = held_board(home, version, view, shown)
+        rows = board.rows.select(shown)[board.keep(view)] if board is not None else cur.sql(
+            f"SELECT {', '.join(shown)} FROM {view.table} WHERE {view.cond}", params=view.params).pl()
     return rank_bounds(*(rows[c].cast(pl.Float64).to_numpy() for c in ("average", "ci_low", "ci_high"))) \
         if rows.height else None
 
@@ -139,6 +154,9 @@ def rankings(
     with reader(home).pinned_version() as (cur, version):
         if cur is None:
             return pl.DataFrame()
+        board = held_board(home, version, view, picked)
+        if board is not None:
+            return board.page(view, picked, int(limit) if limit else None, int(offset))[0]
         if limit:
             return _page(home, cur, version, view, picked, int(limit), int(offset))[0]
         sql = (f"SELECT {RANK}, {_select(picked)} FROM {view.table} WHERE {view.cond} ORDER BY {ORDER}")
@@ -157,6 +175,9 @@ def rankings_page(home: Path, *, limit: int = 100, offset: int = 0, columns: lis
     with reader(home).pinned_version() as (cur, version):
         if cur is None:
             return pl.DataFrame(), 0
+        board = held_board(home, version, view, _picked(view.suite, columns))
+        if board is not None:
+            return board.page(view, _picked(view.suite, columns), int(limit), int(offset))
         return _page(home, cur, version, view, _picked(view.suite, columns), int(limit), int(offset))
 
 
@@ -215,7 +236,7 @@ def view_count(home: Path, cur, version: int, view: RankingsView) -> int:
     combination of their values (one GROUP BY a snapshot version); for a text search, by filtering the
     search index; else a count of the rows."""
     if view.searches_names:
-        return search_index(home, cur, version, view.table, view.suite).select(view.mask.sum()).item()
+        return search_index(home, cur, version, view.table, view.suite).select(view.name_mask().sum()).item()
     if view.facets is None:
         return cur.sql(f"SELECT count(*) FROM {view.table} WHERE {view.cond}", params=view.params).fetchall()[0][0]
     combos = reader(home).memo(version, ("facets", view.table, view.suite), lambda: cur.sql(
@@ -266,6 +287,100 @@ def _page_ids(home: Path, cur, version: int, view: RankingsView, picked: list[st
     return _with_static_rank(home, cur, version, view, picked, cur.sql(sql, params=args).pl())
 
 
+class Board(NamedTuple):
+    """A suite's rows of one leaderboard table held in memory, every stored column, in the views' order
+    (best average first): what a long-lived reader (the dashboard) filters, ranks and pages without a query.
+    Built once per published version, in the background (``Reader.memo_soon``), only by a reader that holds
+    views (``hold_rankings_in_memory``); until it is ready, and everywhere else, the snapshot is queried."""
+
+    rows: pl.DataFrame
+    neg_average: np.ndarray  # -average of each row, NaN where NULL: ascending, so ranks are binary searches
+    names: pl.DataFrame  # the distinct model_key values (one column), for a text search
+    name_code: np.ndarray  # each row's position in ``names``
+    columns: frozenset[str]  # the stored columns and the computed ones
+
+    def mask(self, view: RankingsView) -> np.ndarray:
+        """Which rows are the view's (the suite is the board's)."""
+        keep = np.ones(self.rows.height, dtype=bool) if view.mask is None else \
+            self.rows.select(view.mask.fill_null(False)).to_series().to_numpy()
+        if view.names:  # each distinct name is matched once, not once per row
+            hit = self.names.select(pl.any_horizontal([pl.col("model_key").str.contains(n, literal=True)
+                                                       for n in view.names]).fill_null(False))
+            keep &= hit.to_series().to_numpy()[self.name_code]
+        return keep
+
+    def keep(self, view: RankingsView) -> np.ndarray:
+        """The positions of the view's rows, best first."""
+        return np.flatnonzero(self.mask(view))
+
+    def page(self, view: RankingsView, picked: list[str], limit: int | None, offset: int) -> tuple[pl.DataFrame, int]:
+        """Rows offset .. offset + limit of the view (all from offset when limit is None), ranked within the
+        view as ``RANK`` ranks them, and the view's total. Only the view's first offset + limit positions are
+        found: a row's rank is 1 + the view's rows before the first row of its average (the rows are in
+        order), and all of those come before it."""
+        mask = self.mask(view)
+        at = np.flatnonzero(mask) if limit is None else _first_true(mask, offset + limit)
+        shown = at[offset:]
+        neg = self.neg_average
+        first = np.searchsorted(neg, neg[shown], side="left")  # the first row of each shown row's average
+        computed = {"rank": np.searchsorted(at, first, side="left") + 1}
+        if "static_rank" in picked:
+            computed["static_rank"] = first + 1
+        rows = self.rows.select([c for c in picked if c not in COMPUTED_COLUMNS])[shown]
+        rows = rows.with_columns([pl.Series(k, v, dtype=pl.Int64) for k, v in computed.items()])
+        return rows.select(["rank", *picked]), int(np.count_nonzero(mask)) if limit is not None else len(at)
+
+
+def _first_true(mask: np.ndarray, n: int) -> np.ndarray:
+    """The positions of the first ``n`` true values of ``mask`` (all when it holds fewer), reading only as far
+    as needed: chunks doubling in size."""
+    found, start, step = [], 0, 4096
+    while start < len(mask) and sum(len(x) for x in found) < n:
+        found.append(np.flatnonzero(mask[start:start + step]) + start)
+        start, step = start + step, step * 2
+    return np.concatenate(found)[:n] if found else np.zeros(0, dtype=np.int64)
+
+
+def load_board(cur, table: str, suite: str) -> Board:
+    rows = cur.sql(f"SELECT * FROM {table} WHERE suite = ? ORDER BY {ORDER}", params=[suite]).pl().rechunk()
+    keys = rows.select(pl.col("model_key").fill_null(""))
+    codes = keys.select(pl.col("model_key").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
+    # built anew from a list: the sorted unique column's strings would point all over the table's buffers,
+    # which makes each search's scan of them several times slower
+    names = pl.DataFrame({"model_key": keys.to_series().unique().sort().to_list()}, schema={"model_key": pl.String})
+    average = rows.select(pl.col("average").cast(pl.Float64).fill_null(float("nan"))).to_series().to_numpy()
+    return Board(rows, -average, names, codes, frozenset([*rows.columns, *COMPUTED_COLUMNS]))
+
+
+def held_board(home: Path, version: int, view: RankingsView, picked: list[str]) -> Board | None:
+    """The view's board when this reader holds views and it is ready (else None: query the snapshot), and it
+    has the picked columns."""
+    if not reader(home).hold_views:
+        return None
+    board = reader(home).memo_soon(version, ("board", view.table, view.suite),
+                                   lambda cur: load_board(cur, view.table, view.suite))
+    if board is None or not set(picked) <= board.columns:
+        return None
+    return board
+
+
+def hold_rankings_in_memory(home: Path) -> None:
+    """Keep each suite's leaderboard rows in memory in this process, built once per published version in the
+    background (``Board``): for a long-lived reader such as the dashboard's server."""
+    reader(home).hold_views = True
+
+
+def warm_rankings(home: Path, suite: str | None = None, *, all_revisions: bool = False) -> bool:
+    """Build the board of a suite's rankings now, waiting for it (a warm-up); False when nothing was ingested."""
+    view = _rankings_filter(home, suite=suite, all_revisions=all_revisions)
+    version = reader(home).version
+    if view is None or version == 0:
+        return False
+    reader(home).wait_memo(version, ("board", view.table, view.suite),
+                           lambda cur: load_board(cur, view.table, view.suite))
+    return True
+
+
 def _picked(suite: str, columns: list[str] | None) -> list[str]:
     return [c for c in dict.fromkeys(columns or rankings_columns(suite)) if c != "rank"]  # rank: computed
 
@@ -276,7 +391,10 @@ def rankings_count(home: Path, **filters) -> int:
     if view is None:
         return 0
     with reader(home).pinned_version() as (cur, version):
-        return 0 if cur is None else view_count(home, cur, version, view)
+        if cur is None:
+            return 0
+        board = held_board(home, version, view, [])
+        return len(board.keep(view)) if board is not None else view_count(home, cur, version, view)
 
 
 def leaderboard_facets(home: Path, suite: str) -> dict:
