@@ -86,3 +86,23 @@ def test_writes_of_a_writer_that_died_before_publishing_reach_the_next_snapshot(
     models = reader(home).frame("SELECT model_id FROM models")["model_id"].to_list()
     assert {"org/written-then-died", "org/after"} <= set(models)
     assert tables(current_snapshot(home)) == tables(home / "warehouse.duckdb")
+
+
+def indexes(path) -> set[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return set(con.sql("SELECT table_name, index_name, expressions FROM duckdb_indexes()").fetchall())
+
+
+def test_every_snapshot_finds_a_models_rows_by_its_index_as_the_warehouse_does(tmp_path):
+    """A catch-up replaces a model's leaderboard rows by looking them up (not by reading every row): a table
+    rewritten whole (a full rebuild) reaches the snapshots with its indexes."""
+    home = tmp_path / "home"
+    for i in range(5):
+        with Writer(home) as w:
+            w.upsert_model(f"org/model-{i}", license="mit")
+            if i == 3:
+                w.rebuild_read_tables()  # every leaderboard table rewritten: copied whole into the snapshot
+    expected = indexes(home / "warehouse.duckdb")
+    assert {t for t, _, _ in expected} >= {"runs_wide", "leaderboard", "leaderboard_revisions"}
+    for snapshot in (home / "snapshots").glob("warehouse-*.duckdb"):
+        assert indexes(snapshot) == expected, snapshot.name

@@ -45,6 +45,9 @@ COMPUTED_COLUMNS = ("static_rank",)
 FLAG_COLUMNS = ("open_flag", "renamed_from")
 """The newest open flag's id (a badge linking to its thread) and the model's earlier names (", ")."""
 RESORT_SHARE = 0.2  # rewrite a table in order once this share of its rows was appended since
+INDEXED = ("runs_wide", *TABLES)
+"""Each has an index on model_id: a refresh, and a snapshot's catch-up, find a model's rows through it (a scan
+of the column grows with the table; a ``SELECT *`` filtered on it read every column of every row group)."""
 RUN_FIELDS = ("run_id, request_id, model_id, sha, precision, weight_type, model_type, use_chat_template, suite, "
               "finished_at, ingested_at, coalesce(finished_at, ingested_at) AS run_at, params_b, co2_kg, average, origin")
 
@@ -152,22 +155,33 @@ def _resort_if_needed(con: duckdb.DuckDBPyConnection, table: str) -> None:
     ordered = int(found[0][0]) if found else 0
     total = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     if total - ordered > RESORT_SHARE * max(ordered, 1):
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY {ORDER[table]}")
-        _set_ordered(con, table)
+        _create(con, table, f"SELECT * FROM {table} ORDER BY {ORDER[table]}")
+
+
+def _create(con: duckdb.DuckDBPyConnection, table: str, select: str) -> None:
+    """(Re)write ``table`` as ``select`` (in order), with its index (``INDEXED``)."""
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
+    _set_ordered(con, table)
+    index(con, table)
+
+
+def index(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The model_id index of one of the ``INDEXED`` tables (a table written before they were kept gets it)."""
+    con.execute(f"CREATE INDEX IF NOT EXISTS {table}_model_id ON {table} (model_id)")
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None) -> None:
     """Build the read tables from scratch, or (``models`` given) refresh only those models' leaderboard
     rows (their runs_wide rows are kept current by ``append_runs``)."""
     if models is None or not exists(con):
-        con.execute(f"CREATE OR REPLACE TABLE runs_wide AS {_runs_wide_sql()} ORDER BY {ORDER['runs_wide']}")
-        _set_ordered(con, "runs_wide")
+        _create(con, "runs_wide", f"{_runs_wide_sql()} ORDER BY {ORDER['runs_wide']}")
         for table, partition in TABLES.items():
-            con.execute(f"CREATE OR REPLACE TABLE {table} AS {_entries_sql(partition)} ORDER BY {ORDER[table]}")
-            _set_ordered(con, table)
+            _create(con, table, f"{_entries_sql(partition)} ORDER BY {ORDER[table]}")
         return
     if not models:
         return
+    for table in INDEXED:
+        index(con, table)
     con.register("_touched", pa.table({"model_id": pa.array(list(models), pa.string())}))
     try:
         con.execute("BEGIN")

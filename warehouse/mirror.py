@@ -213,6 +213,7 @@ def _apply(con, changes: dict[str, dict[str, set]], state: dict[str, int], versi
     for table in snap_tables - main_tables - {STATE}:
         con.execute(f"DROP TABLE snap.{table}")
     counts = {}
+    indexes = _indexes(con)
     for table in sorted(main_tables - {LOG}):
         kinds = changes.get(table, {})
         if table not in snap_tables or "replace" in kinds or "modify" in kinds \
@@ -229,7 +230,18 @@ def _apply(con, changes: dict[str, dict[str, set]], state: dict[str, int], versi
                 con.execute(f"INSERT INTO snap.{table} SELECT * FROM {table} WHERE rowid >= ?", [state.get(table, 0)])
         if table in APPEND_ONLY:
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    for (db, table, name), columns in indexes.items():  # a table copied whole comes without them
+        if db == "main" and ("snap", table, name) not in _indexes(con):
+            con.execute(f"CREATE INDEX {name} ON snap.{table} ({columns})")
     _write_state(con, "snap", version, counts)
+
+
+def _indexes(con) -> dict[tuple[str, str, str], str]:
+    """(database: 'main' for the warehouse, or 'snap'; table; index) -> its columns, of every index."""
+    main = con.execute("SELECT current_database()").fetchall()[0][0]
+    return {("main" if db == main else db, table, name): columns.strip("[]")
+            for db, table, name, columns in con.execute(
+                "SELECT database_name, table_name, index_name, expressions FROM duckdb_indexes()").fetchall()}
 
 
 INLINE_KEYS = 256

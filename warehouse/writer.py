@@ -150,15 +150,19 @@ class Writer(Moderation):
     def rebuild_read_tables(self) -> None:
         """Rebuild every leaderboard table from scratch now (the session's publish then has nothing to redo)."""
         leaderboard.rebuild(self.con)
+        self._note_touched()
         self._rebuild_all, self._touched = False, set()
+
+    def _note_touched(self) -> None:
+        """The touched models' rows of the keyed tables changed: the next publish's snapshot replaces them."""
+        for table in ("models", "leaderboard", "leaderboard_revisions"):
+            self._changed_keys.setdefault(table, set()).update(self._touched)
 
     def publish(self) -> int:
         """Refresh the leaderboard rows, checkpoint and publish a read snapshot now (mid-session)."""
         started = time.monotonic()
-        models = set(self._touched)
+        self._note_touched()
         self._refresh_read_tables()
-        for table in ("models", "leaderboard", "leaderboard_revisions"):
-            self._changed_keys.setdefault(table, set()).update(models)
         self.last_published = mirror.publish(self.con, self.path, self.snapshots, self.con.writes, self._changed_keys,
                                              full=self._full_publish)
         self.con.writes, self._changed_keys, self._full_publish = {}, {}, False
