@@ -124,13 +124,6 @@ class Reader:
             with self._lock:
                 self._building.discard((version, key))
 
-    def wait_memo(self, version: int, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """``memo_soon``'s value, computed here if it is not ready (for a warm-up that should wait)."""
-        with self.pinned_version() as (cur, current):
-            if cur is None or current != version:
-                raise RuntimeError(f"snapshot {version} is no longer the current one ({current})")
-            return self.memo(version, key, lambda: compute(cur))
-
     def frame(self, sql: str, params: list | dict | None = None) -> pl.DataFrame | None:
         """Run a query on the current snapshot; None when the warehouse is still empty."""
         with self.pinned() as cur:

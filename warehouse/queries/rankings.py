@@ -373,11 +373,12 @@ def hold_rankings_in_memory(home: Path) -> None:
 def warm_rankings(home: Path, suite: str | None = None, *, all_revisions: bool = False) -> bool:
     """Build the board of a suite's rankings now, waiting for it (a warm-up); False when nothing was ingested."""
     view = _rankings_filter(home, suite=suite, all_revisions=all_revisions)
-    version = reader(home).version
-    if view is None or version == 0:
+    if view is None:
         return False
-    reader(home).wait_memo(version, ("board", view.table, view.suite),
-                           lambda cur: load_board(cur, view.table, view.suite))
+    with reader(home).pinned_version() as (cur, version):
+        if cur is None:
+            return False
+        reader(home).memo(version, ("board", view.table, view.suite), lambda: load_board(cur, view.table, view.suite))
     return True
 
 
