@@ -9,12 +9,14 @@ import subprocess
 import sys
 
 import duckdb
+import pyarrow as pa
 
 from tests.conftest import REPO
 from warehouse import queries
 from warehouse.ingest import Writer
-from warehouse.mirror import LOG
+from warehouse.mirror import BULK_KEYS, LOG
 from warehouse.read import reader
+from warehouse.rows import Load, ModelRow
 
 
 def tables(path) -> dict[str, tuple]:
@@ -106,3 +108,31 @@ def test_every_snapshot_finds_a_models_rows_by_its_index_as_the_warehouse_does(t
     assert {t for t, _, _ in expected} >= {"runs_wide", "leaderboard", "leaderboard_revisions"}
     for snapshot in (home / "snapshots").glob("warehouse-*.duckdb"):
         assert indexes(snapshot) == expected, snapshot.name
+
+
+def test_a_change_of_thousands_of_models_reaches_every_snapshot_with_its_indexes(tmp_path):
+    """Past BULK_KEYS models the indexes are dropped and made again around the change (writer and snapshot)."""
+    home = tmp_path / "home"
+    n = BULK_KEYS + 100
+    names = [f"org/model-{i}" for i in range(n)]
+    with Writer(home) as w:
+        w.insert_frame("models", pa.table({"model_id": names, "license": ["mit"] * n}), updated_at="now()")
+        w.insert_frame("runs", pa.table({"run_id": [f"run{i}" for i in range(n)], "model_id": names,
+                                         "precision": ["bfloat16"] * n, "average": [i / n for i in range(n)]}),
+                       suite="'leaderboard'", origin="'test'", ingested_at="now()")
+    for i in range(3):  # every snapshot file made, then caught up
+        with Writer(home) as w:
+            w.upsert_model(f"org/other-{i}")
+    with Writer(home) as w:  # one import that names every model's license
+        w.commit_loads([Load("licenses.csv", models=[ModelRow(name, license="apache-2.0") for name in names])])
+    for i in range(3):  # each older snapshot catches up on the change of n models
+        with Writer(home) as w:
+            w.upsert_model(f"org/later-{i}")
+        assert not w.last_published.copied
+    expected = indexes(home / "warehouse.duckdb")
+    assert {t for t, _, _ in expected} >= {"runs_wide", "leaderboard", "leaderboard_revisions"}
+    for snapshot in (home / "snapshots").glob("warehouse-*.duckdb"):
+        assert indexes(snapshot) == expected, snapshot.name
+    assert tables(current_snapshot(home)) == tables(home / "warehouse.duckdb")
+    page = queries.rankings(home, suite="leaderboard", limit=5)
+    assert page["license"].to_list() == ["apache-2.0"] * 5

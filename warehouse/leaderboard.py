@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from core.suites import SUITES
 from warehouse.curation import HIDDEN_RUNS
-from warehouse.mirror import KEYED_MARK
+from warehouse.mirror import BULK_KEYS, KEYED_MARK
 
 TABLES = {"leaderboard": "suite, model_id, precision",
           "leaderboard_revisions": "suite, model_id, precision, sha"}
@@ -190,8 +190,13 @@ def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None)
             inline = list(models) if len(models) <= INLINE_MODELS else []
             among = f"model_id IN ({', '.join('?' * len(inline))})" if inline else \
                 "model_id IN (SELECT model_id FROM _touched)"
+            bulk = len(models) > BULK_KEYS  # the index is dropped and made again: cheaper than updating it
+            if bulk:
+                con.execute(f"DROP INDEX {table}_model_id")
             con.execute(f"{KEYED_MARK}DELETE FROM {table} WHERE {among}", inline)
             con.execute(f"{KEYED_MARK}INSERT INTO {table} {_entries_sql(partition, touched=len(models))}", inline * 4)
+            if bulk:
+                index(con, table)
         for table in ORDER:
             _resort_if_needed(con, table)
         con.execute("COMMIT")
