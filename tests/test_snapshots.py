@@ -111,7 +111,7 @@ def test_every_snapshot_finds_a_models_rows_by_its_index_as_the_warehouse_does(t
 
 
 def test_a_change_of_thousands_of_models_reaches_every_snapshot_with_its_indexes(tmp_path):
-    """Past BULK_KEYS models the indexes are dropped and made again around the change (writer and snapshot)."""
+    """Past BULK_KEYS models the writer rewrites the leaderboard tables whole and the snapshots copy them whole."""
     home = tmp_path / "home"
     n = BULK_KEYS + 100
     names = [f"org/model-{i}" for i in range(n)]

@@ -15,7 +15,8 @@ the size of the table; readers count it from the suite's sorted averages (``quer
 ``runs_wide`` row in the transaction that stores the run (``append_runs``), and ``rebuild(con,
 models=[...])`` replaces only the leaderboard rows of the models a writer session touched, then re-ranks
 nothing else, so its cost follows the size of the change, not of the warehouse. Rows a refresh appends land after the ordered part; once
-they are more than ``RESORT_SHARE`` of a table, the table is rewritten in order.
+they are more than ``RESORT_SHARE`` of a table, the table is rewritten in order. A refresh of more than
+``mirror.BULK_KEYS`` models (a large import) rewrites the tables whole, in order, instead.
 """
 
 from __future__ import annotations
@@ -190,13 +191,13 @@ def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None)
             inline = list(models) if len(models) <= INLINE_MODELS else []
             among = f"model_id IN ({', '.join('?' * len(inline))})" if inline else \
                 "model_id IN (SELECT model_id FROM _touched)"
-            bulk = len(models) > BULK_KEYS  # the index is dropped and made again: cheaper than updating it
-            if bulk:
-                con.execute(f"DROP INDEX {table}_model_id")
+            if len(models) > BULK_KEYS:  # rewritten whole, in order: cheaper than replacing rows all over it
+                _create(con, table, f"SELECT * FROM {table} WHERE NOT {among} UNION ALL "
+                                    f"SELECT * FROM ({_entries_sql(partition, touched=len(models))}) "
+                                    f"ORDER BY {ORDER[table]}")
+                continue
             con.execute(f"{KEYED_MARK}DELETE FROM {table} WHERE {among}", inline)
             con.execute(f"{KEYED_MARK}INSERT INTO {table} {_entries_sql(partition, touched=len(models))}", inline * 4)
-            if bulk:
-                index(con, table)
         for table in ORDER:
             _resort_if_needed(con, table)
         con.execute("COMMIT")
