@@ -15,6 +15,8 @@ file has one (a normal interval on the normalized scale), and no interval where 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 
@@ -89,7 +91,7 @@ def harness_stderr(benchmark: Benchmark, tasks: list[str], stderr_of: dict[tuple
     if not parts or any(p is None for p in parts):
         return None
     scaled = [p / (1.0 - benchmark.baselines.get(t, 0.0)) for p, t in zip(parts, tasks, strict=True)]
-    return float(np.sqrt(sum(s**2 for s in scaled))) / len(scaled)
+    return math.sqrt(sum(s**2 for s in scaled)) / len(scaled)
 
 
 def harness_intervals(run_id: str, suite: Suite, stderr: dict[str, float | None],
@@ -99,7 +101,7 @@ def harness_intervals(run_id: str, suite: Suite, stderr: dict[str, float | None]
     out = []
     for bench in suite.benchmarks:
         se_raw, value = stderr.get(bench.key), normalized.get(bench.key)
-        if se_raw is None or value is None or not np.isfinite(se_raw):
+        if se_raw is None or value is None or not math.isfinite(se_raw):
             continue
         scale = 1.0 if bench.rule in ("raw", "subtask_mean", "mean_of_metrics") else 1.0 / (1.0 - bench.baseline)
         se = se_raw * 100.0 * scale  # subtask_mean's stderr was scaled per subtask already
@@ -107,8 +109,19 @@ def harness_intervals(run_id: str, suite: Suite, stderr: dict[str, float | None]
                                "harness"))
     if out and len(out) == len(suite.benchmarks):
         values = [normalized[b.key] for b in suite.benchmarks]
-        se = float(np.sqrt(sum(r.se**2 for r in out))) / len(out)
-        mean = float(np.mean(values))
+        se = math.sqrt(sum(r.se**2 for r in out)) / len(out)
+        mean = _mean(values)
         out.append(RunInterval(run_id, AVERAGE, se, max(0.0, mean - Z95 * se), min(100.0, mean + Z95 * se),
                                "harness"))
     return out
+
+
+def _mean(values: list[float]) -> float:
+    """``float(np.mean(values))``, bit for bit, without numpy's overhead on a suite's few benchmarks: numpy
+    adds fewer than 8 values left to right (more, pairwise, which it is left to do)."""
+    if len(values) >= 8:
+        return float(np.mean(values))
+    total = 0.0
+    for value in values:
+        total += value
+    return total / len(values)

@@ -99,9 +99,8 @@ def _subtasks(benchmark: Benchmark, parsed: ParsedResults, rows: _Rows, separato
         return list(benchmark.subtasks)
     if benchmark.task in parsed.group_subtasks:
         return _leaves(benchmark.task, parsed)
-    return [
-        t for t in rows.tasks if t != benchmark.task and any(t.startswith(benchmark.task + s) for s in separators)
-    ]
+    prefixes = tuple(benchmark.task + s for s in separators)
+    return [t for t in rows.tasks if t != benchmark.task and t.startswith(prefixes)]
 
 
 def _baseline(benchmark: Benchmark, task: str, parsed: ParsedResults) -> float | None:

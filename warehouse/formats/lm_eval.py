@@ -183,9 +183,13 @@ def _choices_and_fewshot(configs: dict, n_shot: dict, source: str) -> tuple[dict
         if isinstance(choices, list):
             n_choices[task] = len(choices)
         shots = task_config.get("num_fewshot")
-        if type(shots) is int and _count(shots) is not None:  # else unknown: n-shot may say it
+        # else unknown: n-shot may say it (an int in range, nearly always, skips _count's checks)
+        if type(shots) is int and (0 <= shots <= MAX_COUNT or _count(shots) is not None):
             num_fewshot[task] = shots
     for task, shots in n_shot.items():
+        if type(shots) is int and 0 <= shots <= MAX_COUNT:  # nearly always: skip _count's checks
+            num_fewshot[task] = shots
+            continue
         count = _count(shots)
         if count is None:
             raise FormatError(source, f"n-shot.{task}", f"expected a whole number from 0 to {MAX_COUNT}, "
@@ -218,9 +222,13 @@ def _epoch(data: dict, key: str, source: str) -> datetime | None:
 
 
 def _detect_suite(tasks: list[str]) -> str:
-    counts = {
-        "leaderboard": sum(t.startswith("leaderboard_") for t in tasks),
-        "offline": sum(t.startswith("llmb_") for t in tasks),
-    }
-    best = max(counts, key=lambda k: counts[k])
-    return best if counts[best] else "other"
+    """The suite most of the tasks belong to by name (the leaderboard's on a tie), else "other"."""
+    leaderboard = offline = 0
+    for task in tasks:
+        if task.startswith("leaderboard_"):
+            leaderboard += 1
+        elif task.startswith("llmb_"):
+            offline += 1
+    if leaderboard >= offline:
+        return "leaderboard" if leaderboard else "other"
+    return "offline"

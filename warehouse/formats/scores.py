@@ -75,6 +75,55 @@ def _split_key(key: Any) -> tuple[str, str, bool] | None:
 def score_rows(task: str, metrics: dict, n_samples: int | None) -> list[ScoreRow]:
     """One task's metrics block (``{"acc_norm,none": 0.5, "acc_norm_stderr,none": 0.01, "alias": ...}``)
     → one row per metric and filter that has a finite value, with its stderr when the block has one."""
+    keys = tuple(metrics)
+    plan = _PLANS[keys] if keys in _PLANS else _plan(keys)
+    if plan is None:
+        return _rows_key_by_key(task, metrics, n_samples)
+    rows = []
+    append, new, isfinite = rows.append, tuple.__new__, math.isfinite
+    for metric, filter_name, value_key, stderr_key in plan:
+        # floats (nearly every value) skip finite_number's type dispatch; same result
+        value = metrics[value_key]
+        value = (value if isfinite(value) else None) if type(value) is float else finite_number(value)
+        stderr = None
+        if stderr_key is not None:
+            stderr = metrics[stderr_key]
+            stderr = (stderr if isfinite(stderr) else None) if type(stderr) is float else finite_number(stderr)
+        if value is not None:
+            append(new(ScoreRow, (task, metric, filter_name, value, stderr, n_samples)))
+    return rows
+
+
+Plan = tuple[tuple[str, str, str, str | None], ...]  # (metric, filter, value key, stderr key or None)
+_PLANS: dict[tuple, Plan | None] = {}  # a metrics block's keys → how to read it; real files repeat a few dozen
+
+
+def _plan(keys: tuple) -> Plan | None:
+    """How to read a block with these keys: each metric and filter's value key and stderr key, in the block's
+    order; None where a metric and filter has two value or stderr keys (``acc`` and ``acc,none``) or a stderr
+    without a value, which ``_rows_key_by_key`` reads as the keys come."""
+    value_keys: dict[tuple[str, str], str] = {}
+    stderr_keys: dict[tuple[str, str], str] = {}
+    plan: Plan | None = None
+    for key in keys:
+        split = _METRIC_KEYS[key] if key in _METRIC_KEYS else _split_key(key)
+        if split is None:
+            continue
+        metric, filter_name, is_stderr = split
+        found = stderr_keys if is_stderr else value_keys
+        if (metric, filter_name) in found:
+            break
+        found[(metric, filter_name)] = key
+    else:
+        if all(pair in value_keys for pair in stderr_keys):
+            plan = tuple((*pair, key, stderr_keys.get(pair)) for pair, key in value_keys.items())
+    if len(_PLANS) < 10_000:
+        _PLANS[keys] = plan
+    return plan
+
+
+def _rows_key_by_key(task: str, metrics: dict, n_samples: int | None) -> list[ScoreRow]:
+    """``score_rows`` for any block: a later key of the same metric and filter wins (a value only if finite)."""
     values: dict[tuple[str, str], float] = {}
     stderrs: dict[tuple[str, str], float | None] = {}
     isfinite = math.isfinite
@@ -84,7 +133,6 @@ def score_rows(task: str, metrics: dict, n_samples: int | None) -> list[ScoreRow
         if split is None:
             continue
         metric, filter_name, is_stderr = split
-        # floats (nearly every value) skip finite_number's type dispatch; same result
         number = (
             (raw_value if isfinite(raw_value) else None)
             if type(raw_value) is float

@@ -63,7 +63,7 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
         run_id=run_id, request_id=facts.request_id, model_id=model_id, sha=facts.sha or parsed.sha,
         precision=facts.precision or parsed.precision, weight_type=facts.weight_type, model_type=facts.model_type,
         use_chat_template=chat, suite=parsed.suite, lm_eval_version=parsed.lm_eval_version,
-        transformers_version=parsed.transformers_version, task_hashes=json.dumps(parsed.raw.get("task_hashes") or {}),
+        transformers_version=parsed.transformers_version, task_hashes=task_hashes_json(parsed.raw.get("task_hashes") or {}),
         started_at=timestamp(facts.started_at), finished_at=timestamp(facts.finished_at or parsed.evaluated_at),
         duration_s=facts.duration_s, device=facts.device, dtype=facts.dtype, params_b=facts.params_b,
         co2_kg=facts.co2_kg, average=scored.average if scored else None, origin=origin, source_file=source_file,
@@ -73,12 +73,13 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
     normalized = scored.normalized_by_row if scored else {}
     seen: set[tuple[str, str, str]] = set()
     benchmark_get, normalized_get, add, append = benchmark_of.get, normalized.get, seen.add, load.scores.append
+    new = tuple.__new__  # a file has hundreds of rows: several times cheaper than RunScoreRow(...)
     for s in [*parsed.scores, *(scored.aggregate_rows if scored else [])]:  # formats.ScoreRow: task, metric, ...
         key = s[:3]
         if key in seen:
             continue
         add(key)
-        append(RunScoreRow(run_id, benchmark_get(s[0]), *s, normalized_get(key)))
+        append(new(RunScoreRow, (run_id, benchmark_get(s[0]), *s, normalized_get(key))))
     if scored:
         stderr_of = {(s.task, s.metric): s.stderr for s in parsed.scores if s.stderr is not None}
         rule_of = {b.key: b for b in suite.benchmarks}
@@ -89,3 +90,23 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
         if not facts.samples_file:  # runs with samples get theirs from the items (importers/bundles.py)
             load.intervals.extend(harness_intervals(
                 run_id, suite, stderr, {b.key: b.normalized for b in scored.benchmarks.values()}))
+
+
+_TASK_HASHES_JSON: dict[tuple[tuple[str, str], ...], str] = {}  # a file's task hashes → their JSON text
+
+
+def task_hashes_json(value: object) -> str:
+    """``json.dumps(value)``; the text of a task → hash object of strings is kept (bounded), as the runs of one
+    harness version share it: building the key costs a third of encoding it again."""
+    if type(value) is not dict:
+        return json.dumps(value)
+    items = tuple(value.items())
+    if not all(type(task) is str and type(hash_) is str for task, hash_ in items):  # 1 == True: text would differ
+        return json.dumps(value)
+    text = _TASK_HASHES_JSON.get(items)
+    if text is None:
+        text = json.dumps(value)
+        if len(_TASK_HASHES_JSON) >= 1_000:
+            _TASK_HASHES_JSON.clear()
+        _TASK_HASHES_JSON[items] = text
+    return text
