@@ -10,7 +10,7 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from types import UnionType
 from typing import NamedTuple
 
@@ -188,7 +188,22 @@ class Load:
     flags: list[ImportedFlagRow] = field(default_factory=list)
     seen: list[IngestedFileRow] = field(default_factory=list)
     quarantined: list[QuarantineRow] = field(default_factory=list)
-    intervals: list[RunIntervalRow] = field(default_factory=list)  # the runs' uncertainty  # what of the file could not be loaded
+    intervals: list[RunIntervalRow] = field(default_factory=list)  # the runs' uncertainty
+
+    def __reduce__(self):
+        """Pickled (an import's workers send Loads to the writer) as plain tuples: a NamedTuple row is pickled
+        and unpickled through a Python call each way, which cost more than the row itself."""
+        return _load_of_tuples, (self.label, *([tuple(row) for row in getattr(self, name)] for name in _LOAD_ROWS))
+
+
+_LOAD_ROWS = {"models": ModelRow, "runs": RunRow, "scores": RunScoreRow, "benchmark_scores": BenchmarkScoreRow,
+              "flags": ImportedFlagRow, "seen": IngestedFileRow, "quarantined": QuarantineRow,
+              "intervals": RunIntervalRow}  # Load's row lists, in field order, and the kind of each
+
+
+def _load_of_tuples(label: str, *rows: list[tuple]) -> Load:
+    return Load(label, *(list(map(partial(tuple.__new__, kind), kind_rows))
+                         for kind, kind_rows in zip(_LOAD_ROWS.values(), rows, strict=True)))
 
 
 _ARROW_TYPES = {str: pa.string(), float: pa.float64(), bool: pa.bool_(), int: pa.int64(),

@@ -22,14 +22,14 @@ class FormatError(ValueError):
         super().__init__(f"{self.path}: field {shown(field, 200)}: {message}")
 
 
-def loads(data: bytes | str):
+def loads(data: bytes | memoryview | str):
     """Decode JSON: orjson (C, ~3x the stdlib's speed), or the stdlib for what orjson refuses but
     results files hold (NaN and Infinity, integers past 64 bits, UTF-16 or UTF-32 text). A lone surrogate,
     which only the stdlib lets through, is refused (ValueError)."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        value = json.loads(data)
+        value = json.loads(bytes(data) if isinstance(data, memoryview) else data)
     if _holds_lone_surrogate(value):  # the stdlib lets them through; no database column takes them
         raise ValueError("text holds a lone UTF-16 surrogate (U+D800 to U+DFFF), which is not Unicode")
     return value
@@ -59,7 +59,7 @@ def load_json_object(path: str | Path) -> dict:
     return json_object(Path(path).read_bytes(), path)
 
 
-def json_object(data: bytes, path: str | Path) -> dict:
+def json_object(data: bytes | memoryview, path: str | Path) -> dict:
     """The bytes of a file holding one JSON object; FormatError naming the file for anything else: text
     that is not JSON or not UTF-8 (or UTF-16/32), nesting deeper than the decoder's stack, integers past
     Python's 4,300 digits, or a JSON value other than an object."""
