@@ -43,6 +43,7 @@ IMPORT_WORKERS = min(2, os.cpu_count() or 1)  # processes that parse and score r
 POOL_MIN_FILES = 200  # fewer files are parsed in this process: starting the workers would cost more
 POOL_CHUNK = 32  # files per task sent to a worker
 FIRST_BATCH_FILES = 64  # with workers: a small first batch, so that they start parsing sooner
+WORKER_NICENESS = 10  # the workers yield the CPU to the writer, whose inserts the whole import waits on
 
 
 class NewFile(NamedTuple):
@@ -95,6 +96,14 @@ def load_results_files(home: Path, files: list[tuple[Path, str, tuple[int, int]]
         outcome = load_results_file(home, path, data, sha)
         out.append(outcome if isinstance(outcome, str) else pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
     return out
+
+
+def load_results_in_worker(home: Path, files: list[tuple[Path, str, tuple[int, int]]]) -> list[bytes | str]:
+    """``load_results_files`` in a pool worker, at a lower priority than the writer's process (on a machine
+    with as many cores as processes, the writer would otherwise wait its turn behind the workers)."""
+    if os.getpriority(os.PRIO_PROCESS, 0) < WORKER_NICENESS:
+        os.setpriority(os.PRIO_PROCESS, 0, WORKER_NICENESS)
+    return load_results_files(home, files)
 
 
 def import_results(writer: Writer, paths: Iterable[Path], progress: Progress = None) -> ImportReport:
@@ -166,7 +175,7 @@ class ResultsImport:
         home = self.writer.home
         if pool is None:
             return load_results_files(home, [(f.path, f.sha, f.stamp) for f in files])
-        return [pool.submit(load_results_files, home, [(f.path, f.sha, f.stamp) for f in files[i:i + POOL_CHUNK]])
+        return [pool.submit(load_results_in_worker, home, [(f.path, f.sha, f.stamp) for f in files[i:i + POOL_CHUNK]])
                 for i in range(0, len(files), POOL_CHUNK)]
 
     def _finish_batch(self, files: list[tuple[Path, str]], parsed: list) -> None:
