@@ -108,7 +108,7 @@ def load_results_in_worker(home: Path, files: list[tuple[Path, str, tuple[int, i
 
 def import_results(writer: Writer, paths: Iterable[Path], progress: Progress = None) -> ImportReport:
     """Load results files through the writer; one transaction per batch of files."""
-    return ResultsImport(writer, progress).run([Path(p) for p in paths])
+    return ResultsImport(writer, progress).run([p if isinstance(p, Path) else Path(p) for p in paths])
 
 
 class ResultsImport:
