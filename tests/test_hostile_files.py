@@ -72,6 +72,8 @@ SAMPLE = FIXTURES / "contents" / "v2_contents_sample.csv"
 # JSON text that no Python value serializes to: written in place of a marker string after encoding.
 RAW_JSON = {
     "huge integer": "9" * 5000,  # past Python's 4,300-digit limit for int(text)
+    "400-digit integer": "9" * 400,  # an int, but past a float's range: float() raises OverflowError
+    "-400-digit integer": "-" + "9" * 400,
     "2**64": str(2**64),
     "-10**30": str(-(10**30)),
     "1e400": "1e400",
@@ -87,7 +89,7 @@ RAW_JSON = {
 MARK = "\ue000raw:"
 PLAIN_VALUES = [None, True, False, 0, -1, 1, 2**31, -(2**63), 2**63 - 1, 0.5, -0.0, 1e20, 1e308, 5e-324, "", " ", "x",
                 "-1", "N/A", "nan", "2024-13-45", "9999-12-31T23:59:59", "0001-01-01", "\x00", "../../etc/passwd",
-                "a/b", [], [1, "a"], [[[]]], {}, {"a": None}, {"acc,none": "0.5"}]
+                "a/b", [], ["only"], [1, "a"], [[[]]], {}, {"a": None}, {"acc,none": "0.5"}]
 HOSTILE_VALUE = st.one_of(
     st.sampled_from(PLAIN_VALUES),
     st.sampled_from(sorted(RAW_JSON)).map(lambda name: MARK + name),
@@ -236,10 +238,37 @@ def test_any_request_file_parses_or_names_its_field(data, hostile_dir):
 def results_files():
     official = OFFICIAL.read_bytes()
     doc = orjson.loads(official)
-    shallow = [p for p in paths_of(doc) if len(p) <= 2 or p[0] in ("results", "groups", "n-samples", "n-shot")]
+    # and the task configuration fields scoring reads (a doc_to_choice of one choice made chance a certainty)
+    shallow = [p for p in paths_of(doc) if len(p) <= 2 or p[0] in ("results", "groups", "n-samples", "n-shot")
+               or p[-1] in ("doc_to_choice", "num_fewshot")]
     lighteval = orjson.dumps(LIGHTEVAL)
     return st.one_of(mutated_json(official, paths_of(doc), shallow),
-                     mutated_json(lighteval, paths_of(LIGHTEVAL), paths_of(LIGHTEVAL)))
+                     mutated_json(lighteval, paths_of(LIGHTEVAL), paths_of(LIGHTEVAL)),
+                     scoring_damage(official))
+
+
+# Values that once ended an import from inside the arithmetic: a doc_to_choice of fewer than 2 choices
+# (chance 1/1, normalizing divided by zero), integers past a float's range (float() overflowed) and
+# stderrs whose square does (1e200).
+SCORING_VALUES = [[], ["only"], ["a", "b"], MARK + "400-digit integer", MARK + "-400-digit integer", 1e308, 1e200,
+                  -0.5, 2.0, 0.0, 0]
+
+
+@st.composite
+def scoring_damage(draw, base: bytes) -> bytes:
+    """The official file with one to three of the values scoring reads (a task's doc_to_choice, a score, its
+    stderr, a sample or few-shot count, the date) set to one of ``SCORING_VALUES``."""
+    doc = orjson.loads(base)
+    targets = [p for p in paths_of(doc) if p[-1] == "doc_to_choice" or p == ("date",)
+               or (p[0] in ("results", "groups") and len(p) == 3 and p[-1] != "alias")
+               or (p[0] == "n-samples" and len(p) == 3) or (p[0] == "n-shot" and len(p) == 2)]
+    for _ in range(draw(st.integers(1, 3))):
+        parent = doc
+        path = draw(st.sampled_from(targets))
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = draw(st.sampled_from(SCORING_VALUES))
+    return encode(doc)
 
 
 def results_rows_or_error(path: Path):
@@ -538,6 +567,80 @@ def test_twin_files_that_fail_are_both_quarantined(tmp_path):
     assert report.failed == [str(p) for p in bad] and len(report.quarantined) == 2
     assert "same content as" in report.quarantined[1].reason and str(bad[0]) in report.quarantined[1].reason
     assert report.rows_read == len(files) == 4
+
+
+def import_good_and_bad(tmp_path: Path, bad: dict[str, bytes]):
+    """The official file and the ``bad`` ones (name → content) in one folder, through ``Writer.import_results``:
+    the good file loads; each bad one is quarantined, its reason → by name."""
+    folder = tmp_path / "results"
+    good = write_files(folder, "a-good", ".json", [OFFICIAL.read_bytes()])
+    hostile = {name: write_files(folder / name, "b", ".json", [data])[0] for name, data in bad.items()}
+    _, report = import_folder("results", folder, tmp_path / "home")
+    assert report.loaded == [str(good[0])], report.errors
+    assert table(tmp_path / "home", "SELECT source_file FROM runs") == [(str(good[0]),)]
+    reasons = {q.source_file: q.reason for q in report.quarantined}
+    assert set(reasons) == {str(p) for p in hostile.values()}, report.errors
+    for reason in reasons.values():
+        assert "\n" not in reason and len(reason) <= MESSAGE_LIMIT + 200, reason
+    return {name: reasons[str(path)].removeprefix(f"{path}: ") for name, path in hostile.items()}
+
+
+def official_with(*changes: tuple[tuple, object]) -> bytes:
+    """The official file with each (path, value) set; a value of ``MARK + name`` is written as raw JSON."""
+    data = orjson.loads(OFFICIAL.read_bytes())
+    for path, value in changes:
+        parent = data
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = value
+    return encode(data)
+
+
+BBH_TASK = "leaderboard_bbh_boolean_expressions"  # its doc_to_choice is ["False", "True"]
+
+
+@pytest.mark.skipif(OFFICIAL is None, reason="../shared/fixtures is not present")
+def test_a_task_of_fewer_than_two_choices_is_quarantined_naming_doc_to_choice(tmp_path):
+    """Its chance level, 1 / choices, would be 1 (certainty): normalizing against it divided by zero and the
+    ZeroDivisionError ended the whole import. Now the file is refused, naming the task's doc_to_choice."""
+    field = f"field 'configs.{BBH_TASK}.doc_to_choice'"
+    reasons = import_good_and_bad(tmp_path, {
+        "one": official_with((("configs", BBH_TASK, "doc_to_choice"), ["True"])),
+        "none": official_with((("configs", BBH_TASK, "doc_to_choice"), [])),
+    })
+    assert reasons["one"].startswith(field) and "a list of 1 choice; expected at least 2" in reasons["one"]
+    assert reasons["none"].startswith(field) and "a list of 0 choices; expected at least 2" in reasons["none"]
+    # a task no benchmark scores may have one choice: nothing divides by its chance level
+    data = orjson.loads(OFFICIAL.read_bytes())
+    data["configs"]["my_task"] = {"doc_to_choice": ["only"]}
+    path = tmp_path / "unscored.json"
+    path.write_bytes(orjson.dumps(data))
+    assert isinstance(results_rows_or_error(path), Load)
+
+
+@pytest.mark.skipif(OFFICIAL is None, reason="../shared/fixtures is not present")
+def test_numbers_past_a_float_are_quarantined_naming_their_field(tmp_path):
+    """A 400-digit integer is valid JSON but no float: float() raised OverflowError (and a finite stderr of
+    1e200, squared, did too), which ended the whole import. Each is now refused, naming its field."""
+    huge = MARK + "400-digit integer"
+    reasons = import_good_and_bad(tmp_path, {
+        "metric": official_with((("results", "leaderboard_ifeval", "prompt_level_strict_acc,none"), huge)),
+        "stderr": official_with((("results", BBH_TASK, "acc_norm_stderr,none"), MARK + "-400-digit integer")),
+        "group": official_with((("groups", "leaderboard_bbh", "acc_norm,none"), huge)),
+        "n-samples": official_with((("n-samples", BBH_TASK, "effective"), huge)),
+        "n-shot": official_with((("n-shot", BBH_TASK), huge)),
+        "date": official_with((("date",), huge)),
+        "big stderr": official_with((("results", "leaderboard_mmlu_pro", "acc_stderr,none"), 1e200)),
+    })
+    assert reasons["metric"].startswith("field 'results.leaderboard_ifeval': 'prompt_level_strict_acc,none': "
+                                        "expected a finite number, got an integer past a float's range")
+    assert reasons["stderr"].startswith(f"field 'results.{BBH_TASK}': 'acc_norm_stderr,none': expected a finite")
+    assert reasons["group"].startswith("field 'groups.leaderboard_bbh': 'acc_norm,none': expected a finite")
+    assert reasons["n-samples"].startswith(f"field 'n-samples.{BBH_TASK}': expected ")
+    assert reasons["n-shot"].startswith(f"field 'n-shot.{BBH_TASK}': expected a whole number")
+    assert reasons["date"].startswith("field 'date': expected a Unix time in seconds")
+    assert reasons["big stderr"] == ("field 'results.leaderboard_mmlu_pro': acc_stderr: expected a standard error "
+                                     "from 0 to 1, got 1e+200")
 
 
 @pytest.mark.skipif(OFFICIAL is None, reason="../shared/fixtures is not present")

@@ -104,10 +104,19 @@ def _subtasks(benchmark: Benchmark, parsed: ParsedResults, rows: _Rows, separato
 
 
 def _baseline(benchmark: Benchmark, task: str, parsed: ParsedResults) -> float | None:
+    """The chance level a subtask is normalized against: declared, else 1 / its number of choices; None when
+    its ``doc_to_choice`` is no list (a template). FormatError for a list of fewer than 2 choices: chance
+    would be certainty, and normalizing against it divides by zero."""
     if task in benchmark.baselines:
         return benchmark.baselines[task]
     choices = parsed.n_choices.get(task)
-    return 1.0 / choices if choices else None
+    if choices is None:
+        return None
+    if choices < 2:
+        raise FormatError(parsed.source_file, f"configs.{task}.doc_to_choice",
+                          f"a list of {choices} choice{'' if choices == 1 else 's'}; expected at least 2 (the "
+                          f"score of {task} is normalized against chance, 1 / number of choices)")
+    return 1.0 / choices
 
 
 def _score_benchmark(

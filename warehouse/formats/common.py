@@ -116,11 +116,15 @@ def typed_field(
 
 
 def finite_number(value: Any) -> float | None:
-    """A finite float, or None for anything else (" ", "N/A", None, booleans, NaN)."""
+    """A finite float, or None for anything else (" ", "N/A", None, booleans, NaN, an integer past a float's
+    range: JSON allows any number of digits). Never raises."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of more than ~308 digits
+            return None
     elif isinstance(value, str):
         try:
             number = float(value.strip())

@@ -24,7 +24,7 @@ def parse_lighteval(data: dict, source: str) -> ParsedResults:
         if shots is not None:
             num_fewshot[task] = shots
         # summary_tasks counts requests (documents × choices), not documents: no n_samples for v1.
-        scores.extend(score_rows(task, metrics, None))
+        scores.extend(score_rows(task, metrics, None, source, f"results.{key}"))
 
     def text(key: str) -> str | None:
         name = f"{'config_general' if general is data.get('config_general') else 'config'}.{key}"

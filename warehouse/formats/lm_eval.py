@@ -4,6 +4,7 @@ ParsedResults, one named step per section."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -114,14 +115,15 @@ def _scores(results: dict, groups: dict, n_samples: dict[str, int], source: str)
     """Rows of ``results``, then of ``groups`` (a group also listed under results keeps its results values)."""
     scores: list[ScoreRow] = []
     for task, metrics in results.items():
-        scores.extend(score_rows(task, metrics, n_samples.get(task)))
+        scores.extend(score_rows(task, metrics, n_samples.get(task), source, f"results.{task}"))
     seen = {row[:3] for row in scores} if groups else set()
     for task, metrics in groups.items():
         if not isinstance(metrics, dict):
             raise FormatError(
                 source, f"groups.{task}", f"expected an object of metric → value, got {shown(metrics)}"
             )
-        scores.extend(row for row in score_rows(task, metrics, n_samples.get(task)) if row[:3] not in seen)
+        rows = score_rows(task, metrics, n_samples.get(task), source, f"groups.{task}")
+        scores.extend(row for row in rows if row[:3] not in seen)
     return scores
 
 
@@ -211,7 +213,10 @@ _EPOCH_2000 = 946_684_800.0
 def _epoch(data: dict, key: str, source: str) -> datetime | None:
     """``data[key]``, a Unix time → UTC datetime. lm-eval's ``start_time`` is a monotonic clock (seconds
     since boot), not a date, so values before 2000 are refused (None); a time past the year 9999 is an error."""
-    number = finite_number(data.get(key))
+    value = data.get(key)
+    number = finite_number(value)
+    if number is None and type(value) is int and value > 0:  # an integer past a float's range
+        number = math.inf
     if number is None or number < _EPOCH_2000:
         return None
     try:

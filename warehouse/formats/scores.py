@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from warehouse.formats.common import finite_number
+from warehouse.formats.common import FormatError, finite_number, shown
 
 
 class ScoreRow(NamedTuple):
@@ -72,23 +72,27 @@ def _split_key(key: Any) -> tuple[str, str, bool] | None:
     return split
 
 
-def score_rows(task: str, metrics: dict, n_samples: int | None) -> list[ScoreRow]:
+def score_rows(task: str, metrics: dict, n_samples: int | None, source: str, field: str) -> list[ScoreRow]:
     """One task's metrics block (``{"acc_norm,none": 0.5, "acc_norm_stderr,none": 0.01, "alias": ...}``)
-    → one row per metric and filter that has a finite value, with its stderr when the block has one."""
+    → one row per metric and filter that has a finite value, with its stderr when the block has one.
+    NaN, Infinity, "N/A" and null (which harnesses write) are skipped; an integer past a float's range
+    (which none writes) is a FormatError naming ``source`` and ``field`` (the block, ``results.<task>``)."""
     keys = tuple(metrics)
     plan = _PLANS[keys] if keys in _PLANS else _plan(keys)
     if plan is None:
-        return _rows_key_by_key(task, metrics, n_samples)
+        return _rows_key_by_key(task, metrics, n_samples, source, field)
     rows = []
     append, new, isfinite = rows.append, tuple.__new__, math.isfinite
     for metric, filter_name, value_key, stderr_key in plan:
         # floats (nearly every value) skip finite_number's type dispatch; same result
         value = metrics[value_key]
-        value = (value if isfinite(value) else None) if type(value) is float else finite_number(value)
+        value = (value if isfinite(value) else None) if type(value) is float else _number(value, value_key,
+                                                                                           source, field)
         stderr = None
         if stderr_key is not None:
             stderr = metrics[stderr_key]
-            stderr = (stderr if isfinite(stderr) else None) if type(stderr) is float else finite_number(stderr)
+            stderr = (stderr if isfinite(stderr) else None) if type(stderr) is float else _number(
+                stderr, stderr_key, source, field)
         if value is not None:
             append(new(ScoreRow, (task, metric, filter_name, value, stderr, n_samples)))
     return rows
@@ -122,7 +126,16 @@ def _plan(keys: tuple) -> Plan | None:
     return plan
 
 
-def _rows_key_by_key(task: str, metrics: dict, n_samples: int | None) -> list[ScoreRow]:
+def _number(value: Any, key: str, source: str, field: str) -> float | None:
+    """``finite_number`` of a metrics block's value; FormatError for an integer past a float's range."""
+    number = finite_number(value)
+    if number is None and type(value) is int:
+        raise FormatError(source, field, f"{shown(key, 60)}: expected a finite number, got an integer past a "
+                                         "float's range (about ±1.8e308)")
+    return number
+
+
+def _rows_key_by_key(task: str, metrics: dict, n_samples: int | None, source: str, field: str) -> list[ScoreRow]:
     """``score_rows`` for any block: a later key of the same metric and filter wins (a value only if finite)."""
     values: dict[tuple[str, str], float] = {}
     stderrs: dict[tuple[str, str], float | None] = {}
@@ -136,7 +149,7 @@ def _rows_key_by_key(task: str, metrics: dict, n_samples: int | None) -> list[Sc
         number = (
             (raw_value if isfinite(raw_value) else None)
             if type(raw_value) is float
-            else finite_number(raw_value)
+            else _number(raw_value, key, source, field)
         )
         if is_stderr:
             stderrs[(metric, filter_name)] = number

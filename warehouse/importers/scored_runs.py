@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from core.benchmarks import Suite
 from core.suites import suite as suite_by_name
 from warehouse.formats import FormatError, ParsedResults
 from warehouse.intervals import harness_intervals, harness_stderr
 from warehouse.rows import BenchmarkScoreRow, Load, ModelRow, RunRow, RunScoreRow, timestamp
-from warehouse.scoring import score_run
+from warehouse.scoring import RunScores, score_run
 
 
 @dataclass
@@ -50,6 +51,7 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
     except KeyError:
         suite = None
     scored = score_run(parsed, suite) if suite is not None else None
+    stderr_of = _scored_stderrs(parsed, suite, scored, source_file) if scored else {}
     model_id = facts.model_id or parsed.model
     if not model_id:
         raise FormatError(source_file, "model_name", "no model name found (model_name, config.model_name or "
@@ -81,7 +83,6 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
         add(key)
         append(new(RunScoreRow, (run_id, benchmark_get(s[0]), *s, normalized_get(key))))
     if scored:
-        stderr_of = {(s.task, s.metric): s.stderr for s in parsed.scores if s.stderr is not None}
         rule_of = {b.key: b for b in suite.benchmarks}
         stderr = {k: harness_stderr(rule_of[k], b.tasks, stderr_of) for k, b in scored.benchmarks.items()
                   if k in rule_of}
@@ -90,6 +91,21 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
         if not facts.samples_file:  # runs with samples get theirs from the items (importers/bundles.py)
             load.intervals.extend(harness_intervals(
                 run_id, suite, stderr, {b.key: b.normalized for b in scored.benchmarks.values()}))
+
+
+def _scored_stderrs(parsed: ParsedResults, suite: Suite, scored: RunScores,
+                    source_file: str) -> dict[tuple[str, str], float]:
+    """(task, metric) → the harness's stderr; FormatError where a benchmark's metric has one outside 0 to 1
+    (the metric is a share, so its standard error is at most 0.5; squaring 1e200 would overflow)."""
+    stderr_of = {(s.task, s.metric): s.stderr for s in parsed.scores if s.stderr is not None}
+    for benchmark in suite.benchmarks:
+        metric = benchmark.metrics[0]
+        for task in scored.benchmarks[benchmark.key].tasks:
+            stderr = stderr_of.get((task, metric))
+            if stderr is not None and not 0.0 <= stderr <= 1.0:
+                raise FormatError(source_file, f"results.{task}", f"{metric}_stderr: expected a standard error "
+                                                                  f"from 0 to 1, got {stderr!r}")
+    return stderr_of
 
 
 _TASK_HASHES_JSON: dict[tuple[tuple[str, str], ...], str] = {}  # a file's task hashes → their JSON text
