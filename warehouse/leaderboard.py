@@ -16,7 +16,7 @@ the size of the table; readers count it from the suite's sorted averages (``quer
 models=[...])`` replaces only the leaderboard rows of the models a writer session touched, then re-ranks
 nothing else, so its cost follows the size of the change, not of the warehouse. Rows a refresh appends land after the ordered part; once
 they are more than ``RESORT_SHARE`` of a table, the table is rewritten in order. A refresh of more than
-``mirror.BULK_KEYS`` models (a large import) rewrites the tables whole, in order, instead.
+``mirror.BULK_KEYS`` models and ``mirror.BULK_SHARE`` of a table (a large import) rewrites it whole, in order, instead.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from core.suites import SUITES
 from warehouse.curation import HIDDEN_RUNS
-from warehouse.mirror import BULK_KEYS, KEYED_MARK
+from warehouse.mirror import KEYED_MARK, bulk
 
 TABLES = {"leaderboard": "suite, model_id, precision",
           "leaderboard_revisions": "suite, model_id, precision, sha"}
@@ -191,7 +191,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, models: Sequence[str] | None = None)
             inline = list(models) if len(models) <= INLINE_MODELS else []
             among = f"model_id IN ({', '.join('?' * len(inline))})" if inline else \
                 "model_id IN (SELECT model_id FROM _touched)"
-            if len(models) > BULK_KEYS:  # rewritten whole, in order: cheaper than replacing rows all over it
+            if bulk(con, table, len(models)):  # rewritten whole, in order: cheaper than replacing rows all over it
                 _create(con, table, f"SELECT * FROM {table} WHERE NOT {among} UNION ALL "
                                     f"SELECT * FROM ({_entries_sql(partition, touched=len(models))}) "
                                     f"ORDER BY {ORDER[table]}")

@@ -218,7 +218,7 @@ def _apply(con, changes: dict[str, dict[str, set]], state: dict[str, int], versi
         kinds = changes.get(table, {})
         if table not in snap_tables or "replace" in kinds or "modify" in kinds \
                 or ("append" in kinds and table not in APPEND_ONLY) or ("keyed" in kinds and table not in KEYED) \
-                or len(kinds.get("keyed", ())) > BULK_KEYS:
+                or bulk(con, table, len(kinds.get("keyed", ())), "snap."):
             con.execute(f"CREATE OR REPLACE TABLE snap.{table} AS SELECT * FROM {table}")
         else:
             if "keyed" in kinds:
@@ -246,10 +246,18 @@ def _indexes(con) -> dict[tuple[str, str, str], str]:
 
 
 INLINE_KEYS = 256
-BULK_KEYS = 2000
-"""Above this many keys, a keyed table is copied whole, not changed row by row: deletions all over a table and
-its index's updates cost more at commit and checkpoint (a 20,000-model change of the leaderboard tables at 1M
-runs: 7.5 s caught up by key, 3.7 s copied whole)."""
+BULK_KEYS, BULK_SHARE = 2000, 0.1
+"""Above this many keys, and this share of a table's keys, a keyed table is rewritten or copied whole, not
+changed row by row: deletions all over a table and its index's updates cost more at commit and checkpoint (a
+20,000-model change of the leaderboard tables at 1M runs: 7.5 s caught up by key, 3.7 s copied whole), while a
+change of a few thousand keys costs far less by key than a rewrite of a large table."""
+
+
+def bulk(con, table: str, keys: int, database: str = "") -> bool:
+    """Whether a change of ``keys`` keys of the ``KEYED`` ``table`` (in ``database``: "snap." for the snapshot
+    attached) is cheaper done whole."""
+    return keys > BULK_KEYS and keys > BULK_SHARE * con.execute(
+        f"SELECT count(DISTINCT {KEYED[table]}) FROM {database}{table}").fetchall()[0][0]
 
 
 def _among(column: str, keys: list[str]) -> tuple[str, list]:
