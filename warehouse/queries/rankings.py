@@ -300,13 +300,18 @@ class Board(NamedTuple):
     columns: frozenset[str]  # the stored columns and the computed ones
 
     def mask(self, view: RankingsView) -> np.ndarray:
-        """Which rows are the view's (the suite is the board's)."""
-        keep = np.ones(self.rows.height, dtype=bool) if view.mask is None else \
-            self.rows.select(view.mask.fill_null(False)).to_series().to_numpy()
-        if view.names:  # each distinct name is matched once, not once per row
-            hit = self.names.select(pl.any_horizontal([pl.col("model_key").str.contains(n, literal=True)
-                                                       for n in view.names]).fill_null(False))
-            keep &= hit.to_series().to_numpy()[self.name_code]
+        """Which rows are the view's (the suite is the board's). A text search first matches each distinct name
+        once, then checks the other conditions on the rows of the names it found alone."""
+        if not view.names:
+            return np.ones(self.rows.height, dtype=bool) if view.mask is None else \
+                self.rows.select(view.mask.fill_null(False)).to_series().to_numpy()
+        hit = self.names.select(pl.any_horizontal([pl.col("model_key").str.contains(n, literal=True)
+                                                   for n in view.names]).fill_null(False))
+        keep = hit.to_series().to_numpy()[self.name_code]
+        if view.mask is not None:
+            at = np.flatnonzero(keep)
+            found = self.rows.select(list(dict.fromkeys(view.mask.meta.root_names())))[at]
+            keep[at] = found.select(view.mask.fill_null(False)).to_series().to_numpy()
         return keep
 
     def keep(self, view: RankingsView) -> np.ndarray:
