@@ -125,6 +125,8 @@ def test_request_oddities(fixtures):
         ("use_chat_template", "yes"),
         ("job_id", 1.5),
         ("likes", "many"),
+        ("likes", -1),
+        ("likes", -10**400),  # valid JSON: any number of digits
     ],
 )
 def test_malformed_request_names_file_and_field(tmp_path, field, value):

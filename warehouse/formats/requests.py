@@ -47,6 +47,8 @@ class ParsedRequest:
     dataset_revision: str | None = None  # the dataset commit (or "refs/pr/N") the file was read at
 
 
+LIKES = "a count from 0 to 2147483647"
+
 _REQUEST_NAME = re.compile(
     r"^(?P<model>.+)_eval_request_(?P<private>True|False)_(?P<precision>[^_]+)_(?P<weight>[^_]+)\.json$"
 )
@@ -70,7 +72,9 @@ def parse_request(path: str | Path) -> ParsedRequest:
         private = from_name.get("private") == "True"
     job_id = _job_id(data, source)
     params_b = _params_b(data, source)
-    likes = typed_field(data, "likes", int, source, "an integer")
+    likes = typed_field(data, "likes", int, source, LIKES)
+    if likes is not None and not 0 <= likes <= 2**31 - 1:  # the hub's count of hearts: a 32-bit count
+        raise FormatError(source, "likes", f"expected {LIKES}, got {shown(likes)}")
     use_chat_template = typed_field(data, "use_chat_template", bool, source, "true or false")
     status = _text(data, "status", source)
     architectures = _architectures(data, source)
