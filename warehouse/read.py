@@ -7,6 +7,7 @@ query costs no connection set-up unless the warehouse changed.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +31,9 @@ class Reader:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._version = 0
         self._memo: dict[tuple, object] = {}  # (version, key) -> value, for the snapshot open now
-        self._building: set[tuple] = set()  # (version, key) being computed in the background
+        self._building: dict[tuple, threading.Event] = {}  # (version, key) computed in the background -> done
+        self._failed: set[tuple] = set()  # (version, key) whose background computation failed: not tried again
+        self._generation = 0  # counts close(): a computation started before one is not kept
         self.hold_views = False  # keep whole views in memory (``memo_soon``): set by long-lived readers
 
     @property
@@ -85,14 +88,23 @@ class Reader:
             if cur is not None:
                 cur.close()
 
-    def memo(self, version: int, key: tuple, compute: Callable[[], T]) -> T:
+    def memo(self, version: int, key: tuple, compute: Callable[[], T], *, generation: int | None = None) -> T:
         """``compute()`` once per snapshot version and key (what a page needs from the whole table, such as a
-        suite's sorted averages); entries of older versions are dropped."""
+        suite's sorted averages); entries of older versions are dropped. A computation ``memo_soon`` runs in the
+        background for the same key is waited for, not repeated."""
         with self._lock:
             if (version, key) in self._memo:
                 return self._memo[(version, key)]  # type: ignore[return-value]
+            running = self._building.get((version, key)) if generation is None else None
+        if running is not None:
+            running.wait()
+            with self._lock:
+                if (version, key) in self._memo:
+                    return self._memo[(version, key)]  # type: ignore[return-value]
         value = compute()
         with self._lock:
+            if generation not in (None, self._generation):
+                return value  # the reader was closed meanwhile
             if all(k[0] <= version for k in self._memo):  # not kept once a newer version is read
                 self._memo = {k: v for k, v in self._memo.items() if k[0] == version}
                 self._memo[(version, key)] = value
@@ -106,23 +118,30 @@ class Reader:
         with self._lock:
             if (version, key) in self._memo:
                 return self._memo[(version, key)]  # type: ignore[return-value]
-            if not self.hold_views or (version, key) in self._building:
+            if not self.hold_views or (version, key) in self._building or (version, key) in self._failed:
                 return None
-            self._building.add((version, key))
-        threading.Thread(target=self._build, args=(version, key, compute), daemon=True,
+            done = self._building[(version, key)] = threading.Event()
+            generation = self._generation
+        threading.Thread(target=self._build, args=(version, key, compute, generation, done), daemon=True,
                          name=f"llmboard-memo-{key[0]}").start()
         return None
 
-    def _build(self, version: int, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> None:
+    def _build(self, version: int, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], T], generation: int,
+               done: threading.Event) -> None:
         try:
             with self.pinned_version() as (cur, current):
-                if cur is not None and current == version:  # else a newer version is out: its query asks again
-                    self.memo(version, key, lambda: compute(cur))
+                if cur is not None and current == version and generation == self._generation:
+                    self.memo(version, key, lambda: compute(cur), generation=generation)
         except duckdb.Error:
             pass  # the snapshot went (the reader was closed, a newer one replaced it): the next query asks again
+        except Exception:  # noqa: BLE001  a cache: the queries read the snapshot instead, for this version
+            with self._lock:
+                self._failed.add((version, key))
+            logging.getLogger(__name__).exception("could not hold %s of snapshot %s in memory", key, version)
         finally:
             with self._lock:
-                self._building.discard((version, key))
+                self._building.pop((version, key), None)
+            done.set()
 
     def frame(self, sql: str, params: list | dict | None = None) -> pl.DataFrame | None:
         """Run a query on the current snapshot; None when the warehouse is still empty."""
@@ -135,6 +154,7 @@ class Reader:
                 self._con.close()
                 self._con = None
             self._memo = {}
+            self._generation += 1
 
 
 _readers: dict[Path, Reader] = {}

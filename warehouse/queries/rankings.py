@@ -15,7 +15,10 @@ from warehouse.read import reader
 from warehouse.search import parse_search
 from warehouse.statistics import RankBounds, rank_bounds, rank_range
 
-ORDER = "average DESC NULLS LAST, model_id, precision"
+ORDER = {"leaderboard": "average DESC NULLS LAST, model_id, precision",
+         "leaderboard_revisions": "average DESC NULLS LAST, model_id, precision, sha"}
+"""The views' order in each table: best average first, ties by their key (rows of one model and precision
+at two commits with equal averages: by sha)."""
 RANK = "rank() OVER (ORDER BY average DESC NULLS LAST) AS rank"
 
 
@@ -147,6 +150,7 @@ def rankings(
     `limit` / `offset` page through the result (a page costs what its rows cost, not the whole table);
     `columns` picks columns (default: `rankings_columns(suite)`); `rank` always comes first.
     """
+    _check_page(limit, offset)
     view = _rankings_filter(home, **filters)
     if view is None:
         return pl.DataFrame()
@@ -159,7 +163,7 @@ def rankings(
             return board.page(view, picked, int(limit) if limit else None, int(offset))[0]
         if limit:
             return _page(home, cur, version, view, picked, int(limit), int(offset))[0]
-        sql = (f"SELECT {RANK}, {_select(picked)} FROM {view.table} WHERE {view.cond} ORDER BY {ORDER}")
+        sql = (f"SELECT {RANK}, {_select(picked)} FROM {view.table} WHERE {view.cond} ORDER BY {ORDER[view.table]}")
         if offset:
             sql += f" OFFSET {int(offset)}"
         return _with_static_rank(home, cur, version, view, picked, cur.sql(sql, params=view.params).pl())
@@ -169,6 +173,7 @@ def rankings_page(home: Path, *, limit: int = 100, offset: int = 0, columns: lis
                   **filters) -> tuple[pl.DataFrame, int]:
     """A page of `rankings` (rows offset .. offset + limit, ranked within the filter) and the total
     number of rows behind it: what the leaderboard shows. Filters and columns as `rankings`."""
+    _check_page(limit, offset)
     view = _rankings_filter(home, **filters)
     if view is None:
         return pl.DataFrame(), 0
@@ -179,6 +184,11 @@ def rankings_page(home: Path, *, limit: int = 100, offset: int = 0, columns: lis
         if board is not None:
             return board.page(view, _picked(view.suite, columns), int(limit), int(offset))
         return _page(home, cur, version, view, _picked(view.suite, columns), int(limit), int(offset))
+
+
+def _check_page(limit: int | None, offset: int) -> None:
+    if offset < 0 or (limit is not None and limit < 0):
+        raise ValueError(f"rankings: limit and offset must be 0 or more (got limit={limit}, offset={offset})")
 
 
 def _select(picked: list[str]) -> str:
@@ -263,7 +273,7 @@ def _page(home: Path, cur, version: int, view: RankingsView, picked: list[str], 
     if k < len(ordered):
         floor = float(ordered[len(ordered) - 1 - k])
         sql = (f"SELECT {RANK}, {_select(picked)} FROM {view.table} WHERE {view.cond} AND average >= ? "
-               f"ORDER BY {ORDER} LIMIT {limit} OFFSET {offset}")
+               f"ORDER BY {ORDER[view.table]} LIMIT {limit} OFFSET {offset}")
         rows = cur.sql(sql, params=[*view.params, floor]).pl()
         if rows.height == wanted:
             return _with_static_rank(home, cur, version, view, picked, rows), total
@@ -275,7 +285,7 @@ def _page_ids(home: Path, cur, version: int, view: RankingsView, picked: list[st
     """The page in two steps on one snapshot: find its rows reading only the filter and sort columns, then
     read the shown columns of those rows alone. Every row ranked above a row of the page is among the first
     offset + limit rows, so ranking those gives each row its rank in the view."""
-    head = cur.sql(f"SELECT rowid, average FROM {view.table} WHERE {view.cond} ORDER BY {ORDER} "
+    head = cur.sql(f"SELECT rowid, average FROM {view.table} WHERE {view.cond} ORDER BY {ORDER[view.table]} "
                    f"LIMIT {offset + limit}", params=view.params).fetchall()
     ids, averages = [r[0] for r in head], [r[1] for r in head]
     where, args = "rowid IN (SELECT unnest(?::BIGINT[]))", [ids]
@@ -283,7 +293,7 @@ def _page_ids(home: Path, cur, version: int, view: RankingsView, picked: list[st
         where += " AND average BETWEEN ? AND ?"
         args += [min(averages), max(averages)]
     sql = (f"SELECT {RANK}, {_select(picked)} FROM {view.table} WHERE {where} "
-           f"ORDER BY {ORDER} LIMIT {limit} OFFSET {offset}")
+           f"ORDER BY {ORDER[view.table]} LIMIT {limit} OFFSET {offset}")
     return _with_static_rank(home, cur, version, view, picked, cur.sql(sql, params=args).pl())
 
 
@@ -347,7 +357,7 @@ def _first_true(mask: np.ndarray, n: int) -> np.ndarray:
 
 
 def load_board(cur, table: str, suite: str) -> Board:
-    rows = cur.sql(f"SELECT * FROM {table} WHERE suite = ? ORDER BY {ORDER}", params=[suite]).pl().rechunk()
+    rows = cur.sql(f"SELECT * FROM {table} WHERE suite = ? ORDER BY {ORDER[table]}", params=[suite]).pl().rechunk()
     keys = rows.select(pl.col("model_key").fill_null(""))
     codes = keys.select(pl.col("model_key").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
     # built anew from a list: the sorted unique column's strings would point all over the table's buffers,
