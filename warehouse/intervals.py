@@ -121,7 +121,4 @@ def _mean(values: list[float]) -> float:
     adds fewer than 8 values left to right (more, pairwise, which it is left to do)."""
     if len(values) >= 8:
         return float(np.mean(values))
-    total = 0.0
-    for value in values:
-        total += value
-    return total / len(values)
+    return sum(values, 0.0) / len(values)  # left to right, as numpy below 8 values

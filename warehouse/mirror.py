@@ -213,7 +213,6 @@ def _apply(con, changes: dict[str, dict[str, set]], state: dict[str, int], versi
     for table in snap_tables - main_tables - {STATE}:
         con.execute(f"DROP TABLE snap.{table}")
     counts = {}
-    indexes = _indexes(con)
     for table in sorted(main_tables - {LOG}):
         kinds = changes.get(table, {})
         if table not in snap_tables or "replace" in kinds or "modify" in kinds \
@@ -231,8 +230,9 @@ def _apply(con, changes: dict[str, dict[str, set]], state: dict[str, int], versi
                 con.execute(f"INSERT INTO snap.{table} SELECT * FROM {table} WHERE rowid >= ?", [state.get(table, 0)])
         if table in APPEND_ONLY:
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    indexes = _indexes(con)
     for (db, table, name), columns in indexes.items():  # a table copied whole comes without them
-        if db == "main" and ("snap", table, name) not in _indexes(con):
+        if db == "main" and ("snap", table, name) not in indexes:
             con.execute(f"CREATE INDEX {name} ON snap.{table} ({columns})")
     _write_state(con, "snap", version, counts)
 

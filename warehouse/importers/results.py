@@ -72,10 +72,12 @@ def load_results_file(home: Path, path: Path, data: bytes | memoryview, sha: str
     return load
 
 
-def load_results_files(home: Path, files: list[tuple[Path, str, tuple[int, int]]]) -> list[bytes | str]:
-    """A worker's chunk of ``load_results_file`` (or, for a small import, the writer's): each Load pickled as
-    soon as it is built (``pickle.loads`` gives it back), or the error message. Rows held as objects until
-    the chunk ends would slow the files after them by a fifth: memory freed at once is reused while hot.
+def load_results_files(home: Path, files: list[tuple[Path, str, tuple[int, int]]], *,
+                       pickled: bool = False) -> list[Load | bytes | str]:
+    """A worker's chunk of ``load_results_file`` (or, for a small import, the writer's): each Load, or the
+    error message. ``pickled`` (a worker's, sent to the writer): each Load pickled as soon as it is built
+    (``pickle.loads`` gives it back); rows held as objects until the chunk ends would slow the files after them
+    by a fifth: memory freed at once is reused while hot.
 
     The files are read again here (from the page cache; cheaper than sending their bytes over a pipe). Each
     must still be what the writer hashed: the same size and modification time before and after this read
@@ -94,7 +96,8 @@ def load_results_files(home: Path, files: list[tuple[Path, str, tuple[int, int]]
             out.append(f"{path}: changed while being imported; import it again")
             continue
         outcome = load_results_file(home, path, data, sha)
-        out.append(outcome if isinstance(outcome, str) else pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
+        out.append(pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL) if pickled and not isinstance(outcome, str)
+                   else outcome)
     return out
 
 
@@ -103,7 +106,7 @@ def load_results_in_worker(home: Path, files: list[tuple[Path, str, tuple[int, i
     with as many cores as processes, the writer would otherwise wait its turn behind the workers)."""
     if os.getpriority(os.PRIO_PROCESS, 0) < WORKER_NICENESS:
         os.setpriority(os.PRIO_PROCESS, 0, WORKER_NICENESS)
-    return load_results_files(home, files)
+    return load_results_files(home, files, pickled=True)
 
 
 def import_results(writer: Writer, paths: Iterable[Path], progress: Progress = None) -> ImportReport:
@@ -171,7 +174,7 @@ class ResultsImport:
         return new
 
     def _parse_batch(self, files: list[NewFile], pool) -> list:
-        """A batch's pickled Loads and error messages, in file order: now, or futures from the pool."""
+        """A batch's Loads and error messages, in file order: now, or futures from the pool (Loads pickled)."""
         home = self.writer.home
         if pool is None:
             return load_results_files(home, [(f.path, f.sha, f.stamp) for f in files])
@@ -183,7 +186,7 @@ class ResultsImport:
         quarantined (one row each, with the first cause) and the rest of the batch loads."""
         outcomes = [o for part in parsed for o in part.result()] if parsed and isinstance(parsed[0], Future) \
             else parsed
-        outcomes = [o if isinstance(o, str) else pickle.loads(o) for o in outcomes]
+        outcomes = [pickle.loads(o) if isinstance(o, bytes) else o for o in outcomes]
         good = [o for o in outcomes if not isinstance(o, str)]
         bad = [(path, sha, o) for (path, sha), o in zip(files, outcomes, strict=True) if isinstance(o, str)]
         refused = commit_isolating(self.writer, good)

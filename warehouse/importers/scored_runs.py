@@ -65,7 +65,7 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
         run_id=run_id, request_id=facts.request_id, model_id=model_id, sha=facts.sha or parsed.sha,
         precision=facts.precision or parsed.precision, weight_type=facts.weight_type, model_type=facts.model_type,
         use_chat_template=chat, suite=parsed.suite, lm_eval_version=parsed.lm_eval_version,
-        transformers_version=parsed.transformers_version, task_hashes=task_hashes_json(parsed.raw.get("task_hashes") or {}),
+        transformers_version=parsed.transformers_version, task_hashes=json.dumps(parsed.raw.get("task_hashes") or {}),
         started_at=timestamp(facts.started_at), finished_at=timestamp(facts.finished_at or parsed.evaluated_at),
         duration_s=facts.duration_s, device=facts.device, dtype=facts.dtype, params_b=facts.params_b,
         co2_kg=facts.co2_kg, average=scored.average if scored else None, origin=origin, source_file=source_file,
@@ -107,22 +107,3 @@ def _scored_stderrs(parsed: ParsedResults, suite: Suite, scored: RunScores,
                                                                   f"from 0 to 1, got {stderr!r}")
     return stderr_of
 
-
-_TASK_HASHES_JSON: dict[tuple[tuple[str, str], ...], str] = {}  # a file's task hashes → their JSON text
-
-
-def task_hashes_json(value: object) -> str:
-    """``json.dumps(value)``; the text of a task → hash object of strings is kept (bounded), as the runs of one
-    harness version share it: building the key costs a third of encoding it again."""
-    if type(value) is not dict:
-        return json.dumps(value)
-    items = tuple(value.items())
-    if not all(type(task) is str and type(hash_) is str for task, hash_ in items):  # 1 == True: text would differ
-        return json.dumps(value)
-    text = _TASK_HASHES_JSON.get(items)
-    if text is None:
-        text = json.dumps(value)
-        if len(_TASK_HASHES_JSON) >= 1_000:
-            _TASK_HASHES_JSON.clear()
-        _TASK_HASHES_JSON[items] = text
-    return text

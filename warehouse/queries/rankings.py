@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -372,8 +373,7 @@ def held_board(home: Path, version: int, view: RankingsView, picked: list[str]) 
     has the picked columns."""
     if not reader(home).hold_views:
         return None
-    board = reader(home).memo_soon(version, ("board", view.table, view.suite),
-                                   lambda cur: load_board(cur, view.table, view.suite))
+    board = reader(home).memo_soon(version, *_board_of(view))
     if board is None or not set(picked) <= board.columns:
         return None
     return board
@@ -393,8 +393,14 @@ def warm_rankings(home: Path, suite: str | None = None, *, all_revisions: bool =
     with reader(home).pinned_version() as (cur, version):
         if cur is None:
             return False
-        reader(home).memo(version, ("board", view.table, view.suite), lambda: load_board(cur, view.table, view.suite))
+        key, load = _board_of(view)
+        reader(home).memo(version, key, lambda: load(cur))
     return True
+
+
+def _board_of(view: RankingsView) -> tuple[tuple, Callable]:
+    """The memo key of the view's board and what loads it from a cursor."""
+    return ("board", view.table, view.suite), lambda cur: load_board(cur, view.table, view.suite)
 
 
 def _picked(suite: str, columns: list[str] | None) -> list[str]:
@@ -410,7 +416,7 @@ def rankings_count(home: Path, **filters) -> int:
         if cur is None:
             return 0
         board = held_board(home, version, view, [])
-        return len(board.keep(view)) if board is not None else view_count(home, cur, version, view)
+        return int(np.count_nonzero(board.mask(view))) if board is not None else view_count(home, cur, version, view)
 
 
 def leaderboard_facets(home: Path, suite: str) -> dict:
