@@ -18,7 +18,7 @@ from warehouse.formats import read_contents
 from warehouse.importers.contents import ContentsImport
 from warehouse.importers.quarantine import commit_isolating
 from warehouse.ingest import Writer
-from warehouse.rows import Load, RunRow
+from warehouse.rows import Frames, IngestedFileRow, Load, RunRow, RunScoreRow
 
 SAMPLE = FIXTURES / "contents" / "v2_contents_sample.csv"
 STATE = ("runs", "benchmark_scores", "models", "flags", "quarantine", "ingested_files", "requests", "request_events")
@@ -145,13 +145,20 @@ def test_a_row_the_database_refuses_is_quarantined_with_the_first_cause(tmp_path
     assert table(home, "SELECT count(*) FROM ingested_files") == [(1,)]
 
 
-def test_commit_isolating_names_the_failing_loads_and_commits_the_others(tmp_path):
+@pytest.mark.parametrize("framed", [0, 1, 5], ids=["loads", "frames-of-1", "frames-of-5"])
+def test_commit_isolating_names_the_failing_loads_and_commits_the_others(tmp_path, framed):
+    """Plain Loads, or files grouped as Frames (an import's workers send them): a Frames whose transaction
+    fails is split until each failing file stands alone, and every other file's rows are committed."""
     def load(i: int, model: str | None) -> Load:
         run = RunRow(f"r{i}", None, model, None, "float16", None, None, None, "offline", None, None, None, None,
                      None, None, None, None, None, None, 50.0, "contents", None, None, None, None, None)
-        return Load(f"load {i}", runs=[run])
+        score = RunScoreRow(f"r{i}", None, "task", "acc", "none", 0.5, None, 10, None)
+        return Load(f"load {i}", runs=[run], scores=[score] * (i % 3),
+                    seen=[IngestedFileRow(f"sha{i}", "results", f"load {i}")])
 
     loads = [load(i, None if i in (3, 12) else f"org/m{i}") for i in range(16)]
+    if framed:
+        loads = [Frames.of(loads[i:i + framed]) for i in range(0, len(loads), framed)]
     with Writer(tmp_path) as w:
         with pytest.raises(Exception, match="NOT NULL") as raised:  # the plain commit: the first error, raised
             w.commit_loads(loads)
@@ -159,6 +166,10 @@ def test_commit_isolating_names_the_failing_loads_and_commits_the_others(tmp_pat
         failed = commit_isolating(w, loads)
     assert list(failed) == ["load 3", "load 12"] and all("NOT NULL" in m for m in failed.values())
     assert table(tmp_path, "SELECT count(*) FROM runs") == [(14,)]
+    kept = [i for i in range(16) if i not in (3, 12)]
+    assert table(tmp_path, "SELECT run_id, count(*) FROM scores GROUP BY run_id ORDER BY run_id") == sorted(
+        (f"r{i}", i % 3) for i in kept if i % 3)
+    assert table(tmp_path, "SELECT path FROM ingested_files ORDER BY path") == sorted((f"load {i}",) for i in kept)
 
 
 @needs_fixtures

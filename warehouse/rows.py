@@ -206,6 +206,78 @@ def _load_of_tuples(label: str, *rows: list[tuple]) -> Load:
                          for kind, kind_rows in zip(_LOAD_ROWS.values(), rows, strict=True)))
 
 
+FRAMED = {"runs": RunRow, "scores": RunScoreRow, "benchmark_scores": BenchmarkScoreRow, "intervals": RunIntervalRow}
+"""The row kinds of which a file has many (a results file: about 60 scores); ``Frames`` holds them as Arrow."""
+
+
+@dataclass
+class Frames:
+    """Several files' Loads, their many rows (``FRAMED``) held as one Arrow table per kind, built where the
+    files were parsed (an import's worker process): the writer then turns no Python rows into columns, and
+    the tables cross the pipe as a few buffers instead of thousands of pickled tuples. The Loads keep their
+    label and their few rows (models, seen, flags, quarantined); file i's rows of a framed kind are rows
+    ``bounds[kind][i]`` to ``bounds[kind][i + 1]`` of its table."""
+
+    loads: list[Load]
+    tables: dict[str, pa.Table]
+    bounds: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, loads: list[Load]) -> Frames:
+        tables, bounds = {}, {}
+        for kind, row_type in FRAMED.items():
+            rows: list = []
+            ends = [0]
+            for load in loads:
+                rows += getattr(load, kind)
+                ends.append(len(rows))
+            tables[kind], bounds[kind] = frame(row_type, rows), ends
+        bare = [Load(load.label, models=load.models, flags=load.flags, seen=load.seen, quarantined=load.quarantined)
+                for load in loads]
+        return cls(bare, tables, bounds)
+
+    def part(self, start: int, stop: int) -> Frames:
+        """Files ``start`` to ``stop`` (the tables sliced, not copied)."""
+        tables, bounds = {}, {}
+        for kind, table in self.tables.items():
+            first, last = self.bounds[kind][start], self.bounds[kind][stop]
+            tables[kind] = table.slice(first, last - first)
+            bounds[kind] = [end - first for end in self.bounds[kind][start:stop + 1]]
+        return Frames(self.loads[start:stop], tables, bounds)
+
+
+def files_of(parts: list[Load | Frames]) -> list[Load]:
+    """Each file's Load (of a Frames, without its framed rows), in order."""
+    return [load for part in parts for load in (part.loads if isinstance(part, Frames) else [part])]
+
+
+def halves(parts: list[Load | Frames]) -> tuple[list[Load | Frames], list[Load | Frames]]:
+    """The files split in two halves (a Frames in the middle is sliced)."""
+    middle, left = len(files_of(parts)) // 2, []
+    for i, part in enumerate(parts):
+        size = len(part.loads) if isinstance(part, Frames) else 1
+        if size > middle:
+            if middle == 0:
+                return left, parts[i:]
+            assert isinstance(part, Frames)
+            return [*left, part.part(0, middle)], [part.part(middle, size), *parts[i + 1:]]
+        left.append(part)
+        middle -= size
+    return left, []
+
+
+def framed_tables(parts: list[Load | Frames]) -> dict[str, pa.Table]:
+    """All these parts' rows of each framed kind as one table: the Frames' tables and the Loads' rows."""
+    plain = [part for part in parts if isinstance(part, Load)]
+    tables = {}
+    for kind, row_type in FRAMED.items():
+        pieces = [part.tables[kind] for part in parts if isinstance(part, Frames)]
+        if plain or not pieces:
+            pieces.append(frame(row_type, [row for load in plain for row in getattr(load, kind)]))
+        tables[kind] = pieces[0] if len(pieces) == 1 else pa.concat_tables(pieces)
+    return tables
+
+
 _ARROW_TYPES = {str: pa.string(), float: pa.float64(), bool: pa.bool_(), int: pa.int64(),
                 datetime: pa.timestamp("us")}
 

@@ -36,6 +36,7 @@ from warehouse.request_records import (
 )
 from warehouse.rows import (
     BenchmarkScoreRow,
+    Frames,
     ImportedFlagRow,
     IngestedFileRow,
     Load,
@@ -47,7 +48,9 @@ from warehouse.rows import (
     RunRow,
     RunScoreRow,
     columns,
+    files_of,
     frame,
+    framed_tables,
 )
 
 PUBLISH_EVERY_S = 5.0  # during a long import, publish a snapshot at most this often...
@@ -202,32 +205,21 @@ class Writer(Moderation):
         return {r[0] for r in rows}
 
     # -- loads: the rows of imported files -------------------------------------------------------
-    def commit_loads(self, loads: list[Load], *, isolate_failures: bool = False) -> dict[str, str]:
-        """Insert these files' rows in one transaction. A failure is raised; with ``isolate_failures``
-        the batch is redone one transaction per file instead, and the failed files are returned
-        (label -> error message, in order; the others are committed)."""
-        if not loads:
-            return {}
-        try:
+    def commit_loads(self, loads: list[Load | Frames]) -> None:
+        """Insert these files' rows in one transaction (a failure is raised: ``importers.quarantine.commit_isolating``
+        finds the files at fault)."""
+        if loads:
             with self.transaction():
                 self._write(loads)
-        except LOAD_ERRORS as exc:
-            if not isolate_failures:
-                raise
-            if len(loads) == 1:
-                return {loads[0].label: f"{loads[0].label}: {exc}"}
-            failed: dict[str, str] = {}
-            for load in loads:
-                failed.update(self.commit_loads([load], isolate_failures=True))
-            return failed
-        return {}
 
-    def _insert(self, table: str, row_type: type[tuple], rows: list, *, select: str | None = None,
+    def _insert(self, table: str, row_type: type[tuple], rows: list | pa.Table, *, select: str | None = None,
                 suffix: str = "", or_ignore: bool = False, keyed: bool = False) -> None:
-        """Insert ``rows``; ``keyed``: the caller records their keys (``_touched``, ``_changed_keys``)."""
-        if not rows:
+        """Insert ``rows`` (or a table of them); ``keyed``: the caller records their keys (``_touched``,
+        ``_changed_keys``)."""
+        data = rows if isinstance(rows, pa.Table) else frame(row_type, rows) if rows else None
+        if data is None or not data.num_rows:
             return
-        self.con.register("_frame", frame(row_type, rows))
+        self.con.register("_frame", data)
         try:
             cols = ", ".join(columns(row_type))
             self.con.execute(f"{mirror.KEYED_MARK if keyed else ''}INSERT {'OR IGNORE ' if or_ignore else ''}INTO {table} "
@@ -235,8 +227,9 @@ class Writer(Moderation):
         finally:
             _unregister(self.con, "_frame")
 
-    def _write(self, loads: list[Load]) -> None:
+    def _write(self, parts: list[Load | Frames]) -> None:
         """Insert the rows of these files (inside the caller's transaction)."""
+        loads, tables = files_of(parts), framed_tables(parts)
         models = _merge_models(loads)
         # a results file names its model and nothing else about it: such rows only make sure the model
         # exists (cheap), the others fill in what the model lacks
@@ -247,13 +240,11 @@ class Writer(Moderation):
         self._insert("models", ModelRow, [m for m in models if any(v is not None for v in m[1:])], keyed=True,
                      select=f"({', '.join(columns(ModelRow))}, updated_at) SELECT *, now() FROM _frame",
                      suffix=f"ON CONFLICT (model_id) DO UPDATE SET {_MODEL_UPDATE}, updated_at = now()")
-        runs = frame(RunRow, [r for load in loads for r in load.runs])
-        benchmark_scores = frame(BenchmarkScoreRow, [r for load in loads for r in load.benchmark_scores])
-        intervals = [r for load in loads for r in load.intervals]
+        runs, benchmark_scores, intervals = tables["runs"], tables["benchmark_scores"], tables["intervals"]
         self._insert("run_intervals", RunIntervalRow, intervals)
         self.con.register("_runs", runs)
         self.con.register("_benchmark_scores", benchmark_scores)
-        self.con.register("_intervals", frame(RunIntervalRow, intervals))
+        self.con.register("_intervals", intervals)
         try:
             if runs.num_rows:
                 self.con.execute(f"INSERT INTO runs ({', '.join(columns(RunRow))}, ingested_at) "
@@ -266,7 +257,7 @@ class Writer(Moderation):
                                         "_intervals")
         finally:
             _unregister(self.con, "_runs", "_benchmark_scores", "_intervals")
-        self._insert("scores", RunScoreRow, [r for load in loads for r in load.scores])
+        self._insert("scores", RunScoreRow, tables["scores"])
         self._insert("flags", ImportedFlagRow, [r for load in loads for r in load.flags], or_ignore=True,
                      select="SELECT flag_id, model_id, 'other', 'flagged on the Open LLM Leaderboard', "
                             "'import', now(), 'confirmed', NULL, NULL, NULL FROM _frame")

@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 
 from warehouse.importers.source_files import keep_raw
-from warehouse.rows import Load, QuarantineRow
+from warehouse.rows import Frames, Load, QuarantineRow, files_of, halves
 from warehouse.writer import LOAD_ERRORS, Writer
 
 RAW_TEXT_LIMIT = 64 * 1024  # a whole file's text is kept in the row up to this size (and always as a copy)
@@ -64,16 +64,17 @@ def json_text(row: dict) -> str:
     return json.dumps({str(k): plain(v) for k, v in row.items()}, default=str, ensure_ascii=False)
 
 
-def commit_isolating(writer: Writer, loads: list[Load]) -> dict[str, str]:
-    """Commit the loads in one transaction; when it fails, each half in its own, down to single loads.
-    Returns the loads that failed alone: label -> the first cause, one line (the others are committed)."""
+def commit_isolating(writer: Writer, loads: list[Load | Frames]) -> dict[str, str]:
+    """Commit the loads in one transaction; when it fails, each half in its own, down to single files.
+    Returns the files that failed alone: label -> the first cause, one line (the others are committed)."""
     if not loads:
         return {}
     try:
         writer.commit_loads(loads)
     except LOAD_ERRORS as exc:
-        if len(loads) == 1:
-            return {loads[0].label: one_line(exc)}
-        middle = len(loads) // 2
-        return {**commit_isolating(writer, loads[:middle]), **commit_isolating(writer, loads[middle:])}
+        files = files_of(loads)
+        if len(files) == 1:
+            return {files[0].label: one_line(exc)}
+        left, right = halves(loads)
+        return {**commit_isolating(writer, left), **commit_isolating(writer, right)}
     return {}

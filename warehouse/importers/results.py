@@ -12,9 +12,9 @@ JSON inside the warehouse.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-import pickle
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future
@@ -33,7 +33,7 @@ from warehouse.importers.source_files import (
     keep_raw,
     raw_file_name,
 )
-from warehouse.rows import IngestedFileRow, Load
+from warehouse.rows import Frames, IngestedFileRow, Load, files_of
 from warehouse.writer import LOAD_ERRORS, Writer
 
 KIND = "results"
@@ -44,6 +44,9 @@ POOL_MIN_FILES = 200  # fewer files are parsed in this process: starting the wor
 POOL_CHUNK = 32  # files per task sent to a worker
 FIRST_BATCH_FILES = 64  # with workers: a small first batch, so that they start parsing sooner
 WORKER_NICENESS = 10  # the workers yield the CPU to the writer, whose inserts the whole import waits on
+GC_THRESHOLDS = (50_000, 20, 100)
+"""The cyclic garbage collector's thresholds while importing (Python's: 700, 10, 10). A results file makes a
+few thousand objects and no cycles; at the default, collections cost a sixth of a worker's time."""
 
 
 class NewFile(NamedTuple):
@@ -72,17 +75,14 @@ def load_results_file(home: Path, path: Path, data: bytes | memoryview, sha: str
     return load
 
 
-def load_results_files(home: Path, files: list[tuple[Path, str, tuple[int, int]]], *,
-                       pickled: bool = False) -> list[Load | bytes | str]:
+def load_results_files(home: Path, files: list[tuple[Path, str, tuple[int, int]]]) -> list[Load | str]:
     """A worker's chunk of ``load_results_file`` (or, for a small import, the writer's): each Load, or the
-    error message. ``pickled`` (a worker's, sent to the writer): each Load pickled as soon as it is built
-    (``pickle.loads`` gives it back); rows held as objects until the chunk ends would slow the files after them
-    by a fifth: memory freed at once is reused while hot.
+    error message.
 
     The files are read again here (from the page cache; cheaper than sending their bytes over a pipe). Each
     must still be what the writer hashed: the same size and modification time before and after this read
     as when the writer read it."""
-    out: list[bytes | str] = []
+    out: list[Load | str] = []
     reader = FileReader()
     for path, sha, stamp in files:
         try:
@@ -95,18 +95,22 @@ def load_results_files(home: Path, files: list[tuple[Path, str, tuple[int, int]]
         if before != stamp or after != stamp:
             out.append(f"{path}: changed while being imported; import it again")
             continue
-        outcome = load_results_file(home, path, data, sha)
-        out.append(pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL) if pickled and not isinstance(outcome, str)
-                   else outcome)
+        out.append(load_results_file(home, path, data, sha))
     return out
 
 
-def load_results_in_worker(home: Path, files: list[tuple[Path, str, tuple[int, int]]]) -> list[bytes | str]:
+def load_results_in_worker(home: Path, files: list[tuple[Path, str, tuple[int, int]]]
+                           ) -> tuple[list[str | None], Frames | None]:
     """``load_results_files`` in a pool worker, at a lower priority than the writer's process (on a machine
-    with as many cores as processes, the writer would otherwise wait its turn behind the workers)."""
-    if os.getpriority(os.PRIO_PROCESS, 0) < WORKER_NICENESS:
+    with as many cores as processes, the writer would otherwise wait its turn behind the workers): each
+    file's error message (None: loaded), and the loaded files' rows as Frames."""
+    if os.getpriority(os.PRIO_PROCESS, 0) < WORKER_NICENESS:  # the worker's first chunk
         os.setpriority(os.PRIO_PROCESS, 0, WORKER_NICENESS)
-    return load_results_files(home, files, pickled=True)
+        gc.freeze()  # what the worker inherited is never garbage: the collector need not walk it again
+        gc.set_threshold(*GC_THRESHOLDS)
+    outcomes = load_results_files(home, files)
+    loads = [o for o in outcomes if not isinstance(o, str)]
+    return [o if isinstance(o, str) else None for o in outcomes], Frames.of(loads) if loads else None
 
 
 def import_results(writer: Writer, paths: Iterable[Path], progress: Progress = None) -> ImportReport:
@@ -126,6 +130,14 @@ class ResultsImport:
         self.reader = FileReader()
 
     def run(self, paths: list[Path]) -> ImportReport:
+        thresholds = gc.get_threshold()
+        gc.set_threshold(*GC_THRESHOLDS)
+        try:
+            return self._run(paths)
+        finally:
+            gc.set_threshold(*thresholds)
+
+    def _run(self, paths: list[Path]) -> ImportReport:
         pool = self.writer.process_pool(IMPORT_WORKERS) if len(paths) >= POOL_MIN_FILES and IMPORT_WORKERS > 1 \
             else None
         pending: deque[tuple[list[tuple[Path, str]], list]] = deque()  # parsed (or being parsed) batches, oldest first
@@ -174,7 +186,8 @@ class ResultsImport:
         return new
 
     def _parse_batch(self, files: list[NewFile], pool) -> list:
-        """A batch's Loads and error messages, in file order: now, or futures from the pool (Loads pickled)."""
+        """A batch's Loads and error messages, in file order, now; or futures from the pool (see
+        ``load_results_in_worker``)."""
         home = self.writer.home
         if pool is None:
             return load_results_files(home, [(f.path, f.sha, f.stamp) for f in files])
@@ -184,12 +197,19 @@ class ResultsImport:
     def _finish_batch(self, files: list[tuple[Path, str]], parsed: list) -> None:
         """Commit a parsed batch; the files that could not be parsed, and those the database refused, are
         quarantined (one row each, with the first cause) and the rest of the batch loads."""
-        outcomes = [o for part in parsed for o in part.result()] if parsed and isinstance(parsed[0], Future) \
-            else parsed
-        outcomes = [pickle.loads(o) if isinstance(o, bytes) else o for o in outcomes]
-        good = [o for o in outcomes if not isinstance(o, str)]
+        if parsed and isinstance(parsed[0], Future):
+            outcomes: list = []
+            parts: list[Load | Frames] = []
+            for future in parsed:
+                errors, frames = future.result()
+                outcomes += errors
+                if frames is not None:
+                    parts.append(frames)
+        else:
+            outcomes, parts = parsed, [o for o in parsed if not isinstance(o, str)]
+        good = files_of(parts)
         bad = [(path, sha, o) for (path, sha), o in zip(files, outcomes, strict=True) if isinstance(o, str)]
-        refused = commit_isolating(self.writer, good)
+        refused = commit_isolating(self.writer, parts)
         bad += [(Path(load.label), load.seen[0].content_sha, refused[load.label]) for load in good
                 if load.label in refused]
         failed_shas = {sha for _, sha, _ in bad}
