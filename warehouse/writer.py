@@ -129,6 +129,7 @@ class Writer(Moderation):
         """Worker processes for the session (shut down when it ends), started by fork: at once, and without
         re-running the caller's script. They must not touch the database (file locks are not inherited)."""
         if self._executor is None:
+            pa.array([0.0])  # pyarrow imports pandas at its first conversion (0.35 s): once here, not in each worker
             self._executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
         return self._executor
 
