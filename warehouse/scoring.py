@@ -16,6 +16,7 @@ The average is the plain mean of the suite's benchmarks, None when one is missin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from core.benchmarks import Benchmark, Suite
 from warehouse.formats import FormatError, ParsedResults, ScoreRow
@@ -54,33 +55,54 @@ class RunScores:
 
 
 class _Rows:
-    """The parsed scores indexed by task and metric, with the filter chosen once per task/metric."""
+    """The parsed scores indexed by task and metric, with the filter chosen once per task/metric. The index of
+    filters and the list of tasks are built on first use: most files are scored on the "none" filter alone."""
 
     def __init__(self, parsed: ParsedResults):
         self.source = parsed.source_file
-        self.by_key: dict[RowKey, ScoreRow] = {r[:3]: r for r in parsed.scores}
-        self.filters: dict[tuple[str, str], list[str]] = {}
-        setdefault = self.filters.setdefault
-        for row in parsed.scores:
-            setdefault(row[:2], []).append(row[2])
-        self.tasks = list(dict.fromkeys(r[0] for r in parsed.scores))  # in file order
+        self.scores = parsed.scores
+        self.by_key: dict[RowKey, ScoreRow] = dict(zip(map(_ROW_KEY, parsed.scores), parsed.scores, strict=True))
+        self._filters: dict[tuple[str, str], list[str]] | None = None
+        self._tasks: list[str] | None = None
+
+    @property
+    def filters(self) -> dict[tuple[str, str], list[str]]:
+        """(task, metric) → its filters, in file order."""
+        if self._filters is None:
+            self._filters = {}
+            setdefault = self._filters.setdefault
+            for row in self.scores:
+                setdefault(row[:2], []).append(row[2])
+        return self._filters
+
+    @property
+    def tasks(self) -> list[str]:
+        """The tasks with scores, in file order."""
+        if self._tasks is None:
+            self._tasks = list(dict.fromkeys(r[0] for r in self.scores))
+        return self._tasks
 
     def get(self, task: str, metric: str, preferred: str | None = None) -> ScoreRow | None:
         """The row a benchmark is scored on; FormatError when its value is no share from 0 to 1 (every
         scored metric is an accuracy or a match rate)."""
-        filters = self.filters.get((task, metric))
-        if not filters:
-            return None
-        if len(filters) == 1:  # nearly always: one filter per task and metric
-            row = self.by_key[(task, metric, filters[0])]
-        else:
-            order = ((preferred,) if preferred else ()) + FILTER_PREFERENCE
-            chosen = next((f for f in order if f in filters), None)
-            row = self.by_key[(task, metric, chosen if chosen is not None else min(filters))]
+        row = None if preferred else self.by_key.get((task, metric, "none"))  # "none" comes first, if any
+        if row is None:
+            filters = self.filters.get((task, metric))
+            if not filters:
+                return None
+            if len(filters) == 1:  # nearly always: one filter per task and metric
+                row = self.by_key[(task, metric, filters[0])]
+            else:
+                order = ((preferred,) if preferred else ()) + FILTER_PREFERENCE
+                chosen = next((f for f in order if f in filters), None)
+                row = self.by_key[(task, metric, chosen if chosen is not None else min(filters))]
         if not 0.0 <= row.value <= 1.0:
             raise FormatError(self.source, f"results.{task}", f"{metric},{row.filter}: expected a share from 0 "
                                                               f"to 1, got {row.value!r}")
         return row
+
+
+_ROW_KEY = itemgetter(0, 1, 2)  # a ScoreRow's (task, metric, filter)
 
 
 def _leaves(group: str, parsed: ParsedResults, seen: frozenset[str] = frozenset()) -> list[str]:
@@ -145,18 +167,25 @@ def _score_benchmark(
         if not subtasks:
             return fail(f"no subtasks of {benchmark.task} in the file")
         raws, normalized = [], []
-        for task in subtasks:
-            row = rows.get(task, metric, preferred)
+        get, declared, choices_of = rows.get, benchmark.baselines, parsed.n_choices
+        for task in subtasks:  # BBH has 24: _baseline's and normalize's usual paths inlined
+            row = get(task, metric, preferred)
             if row is None:
                 return fail(f"{task} has no {metric}", subtasks)
-            baseline = _baseline(benchmark, task, parsed)
+            if task in declared:
+                baseline = declared[task]
+            else:
+                choices = choices_of.get(task)
+                baseline = 1.0 / choices if choices is not None and choices >= 2 else _baseline(
+                    benchmark, task, parsed)
             if baseline is None:
                 return fail(
                     f"no baseline for {task}: not declared and its doc_to_choice is no list", subtasks
                 )
-            score = normalize(row.value, baseline)
-            by_row[(row.task, row.metric, row.filter)] = score
-            raws.append(row.value)
+            value = row[3]
+            score = max(0.0, value - baseline) / (1.0 - baseline) * 100.0  # normalize(value, baseline)
+            by_row[row[:3]] = score
+            raws.append(value)
             normalized.append(score)
         return BenchmarkScore(
             benchmark.key, sum(raws) / len(raws), sum(normalized) / len(normalized), subtasks
@@ -165,10 +194,11 @@ def _score_benchmark(
     if benchmark.rule == "group":
         aggregates: list[ScoreRow] = []
         subtasks = _subtasks(benchmark, parsed, rows)
+        get = rows.get
         for task in subtasks:
-            row = rows.get(task, metric, preferred)
+            row = get(task, metric, preferred)
             if row:
-                by_row[(row.task, row.metric, row.filter)] = normalize(row.value, benchmark.baseline)
+                by_row[row[:3]] = normalize(row[3], benchmark.baseline)
         group_row = rows.get(benchmark.task, metric, preferred)
         if group_row is None:
             found = [rows.get(task, metric, preferred) for task in subtasks]

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from warehouse.formats.common import FormatError, finite_number, shown, typed_field
 from warehouse.formats.lm_eval_model import model_name, model_precision, parse_model_args
-from warehouse.formats.scores import ParsedResults, ScoreRow, date_from_name, score_rows
+from warehouse.formats.scores import ParsedResults, ScoreRow, date_from_name, section_rows
 
 
 class _Sections(NamedTuple):
@@ -30,7 +31,7 @@ def parse_lm_eval(data: dict, source: str) -> ParsedResults:
     sections = _sections(data, source)
     n_samples = _sample_counts(sections.n_samples, source)
     scores = _scores(sections.results, sections.groups, n_samples, source)
-    tasks = list(dict.fromkeys([*sections.results, *sections.groups, *sections.configs]))
+    tasks, suite = _tasks_and_suite(sections)
     group_subtasks = _group_subtasks(sections, tasks, scores, source)
     n_choices, num_fewshot = _choices_and_fewshot(sections.configs, sections.n_shot, source)
     _check_run_fields(data, source)
@@ -52,7 +53,7 @@ def parse_lm_eval(data: dict, source: str) -> ParsedResults:
         model=model_name(data, args),
         sha=str(sha) if sha else None,
         precision=model_precision(config, args),
-        suite=_detect_suite(tasks),
+        suite=suite,
         evaluated_at=_epoch(data, "date", source) or _epoch(data, "start_time", source) or date_from_name(source),
         lm_eval_version=str(version) if version else None,
         transformers_version=data.get("transformers_version") or None,
@@ -84,6 +85,12 @@ def _sections(data: dict, source: str) -> _Sections:
 
 def _sample_counts(n_samples_raw: dict, source: str) -> dict[str, int]:
     """Task → documents evaluated (``effective``, else ``original``)."""
+    try:
+        effective = list(map(dict.get, n_samples_raw.values(), repeat("effective")))
+    except TypeError:  # an entry that is no object
+        effective = None
+    if effective is not None and _whole_counts(effective):  # nearly always: one int in range for each task
+        return dict(zip(n_samples_raw, effective, strict=True))
     n_samples: dict[str, int] = {}
     for task, counts in n_samples_raw.items():
         count = counts.get("effective", counts.get("original")) if isinstance(counts, dict) else counts
@@ -103,6 +110,11 @@ def _sample_counts(n_samples_raw: dict, source: str) -> dict[str, int]:
 MAX_COUNT = 2**31 - 1  # the warehouse keeps counts as 32-bit integers
 
 
+def _whole_counts(values: list) -> bool:
+    """Whether every value is an int (no bool) from 0 to MAX_COUNT, tested without a Python loop."""
+    return not values or (set(map(type, values)) == {int} and min(values) >= 0 and max(values) <= MAX_COUNT)
+
+
 def _count(value: Any) -> int | None:
     """A whole number from 0 to MAX_COUNT (``12`` or ``12.0``, as JSON may write it), else None."""
     number = finite_number(value)
@@ -113,17 +125,11 @@ def _count(value: Any) -> int | None:
 
 def _scores(results: dict, groups: dict, n_samples: dict[str, int], source: str) -> list[ScoreRow]:
     """Rows of ``results``, then of ``groups`` (a group also listed under results keeps its results values)."""
-    scores: list[ScoreRow] = []
-    for task, metrics in results.items():
-        scores.extend(score_rows(task, metrics, n_samples.get(task), source, f"results.{task}"))
-    seen = {row[:3] for row in scores} if groups else set()
-    for task, metrics in groups.items():
-        if not isinstance(metrics, dict):
-            raise FormatError(
-                source, f"groups.{task}", f"expected an object of metric → value, got {shown(metrics)}"
-            )
-        rows = score_rows(task, metrics, n_samples.get(task), source, f"groups.{task}")
-        scores.extend(row for row in rows if row[:3] not in seen)
+    scores = section_rows(results, n_samples, source, "results")
+    if groups:
+        group_rows = section_rows(groups, n_samples, source, "groups")
+        seen = {row[:3] for row in scores if row[0] in groups}
+        scores += [row for row in group_rows if row[:3] not in seen] if seen else group_rows
     return scores
 
 
@@ -134,7 +140,8 @@ def _group_subtasks(
     if sections.group_subtasks is not None:
         group_subtasks = {}
         for group, members in sections.group_subtasks.items():
-            if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            if (type(members) is not list or not _STRING_TYPE.issuperset(map(type, members))) and (
+                    not isinstance(members, list) or not all(isinstance(m, str) for m in members)):
                 raise FormatError(
                     source, f"group_subtasks.{group}", f"expected a list of task names, got {shown(members)}"
                 )
@@ -145,6 +152,9 @@ def _group_subtasks(
     groups, configs = sections.groups, sections.configs
     leaves = set(configs) if configs else {t for t in scored if t not in groups}
     return _infer_group_subtasks(tasks, leaves, set(groups) | (set(tasks) - scored))
+
+
+_STRING_TYPE = frozenset({str})  # a list of task names' item types (str subclasses: checked one by one)
 
 
 def _infer_group_subtasks(tasks: list[str], leaves: set[str], groups_hint: set[str]) -> dict[str, list[str]]:
@@ -188,6 +198,10 @@ def _choices_and_fewshot(configs: dict, n_shot: dict, source: str) -> tuple[dict
         # else unknown: n-shot may say it (an int in range, nearly always, skips _count's checks)
         if type(shots) is int and (0 <= shots <= MAX_COUNT or _count(shots) is not None):
             num_fewshot[task] = shots
+    shots = list(n_shot.values())
+    if _whole_counts(shots):  # nearly always
+        num_fewshot.update(zip(n_shot, shots, strict=True))
+        return n_choices, num_fewshot
     for task, shots in n_shot.items():
         if type(shots) is int and 0 <= shots <= MAX_COUNT:  # nearly always: skip _count's checks
             num_fewshot[task] = shots
@@ -224,6 +238,22 @@ def _epoch(data: dict, key: str, source: str) -> datetime | None:
     except (OverflowError, OSError, ValueError):
         raise FormatError(source, key, f"expected a Unix time in seconds, got {shown(data.get(key))} (past the "
                                        "year 9999)") from None
+
+
+_TASKS: dict[tuple, tuple[list[str], str]] = {}  # the task names of results, groups and configs → what follows
+
+
+def _tasks_and_suite(sections: _Sections) -> tuple[list[str], str]:
+    """Every task the file names (results', groups', configs', in that order, once each) and its suite,
+    computed once per distinct set of names: files of one suite repeat a few."""
+    key = (tuple(sections.results), tuple(sections.groups), tuple(sections.configs))
+    known = _TASKS.get(key)
+    if known is None:
+        tasks = list(dict.fromkeys([name for names in key for name in names]))
+        known = tasks, _detect_suite(tasks)
+        if len(_TASKS) < 10_000:
+            _TASKS[key] = known
+    return list(known[0]), known[1]
 
 
 def _detect_suite(tasks: list[str]) -> str:

@@ -74,16 +74,24 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
         bundle_path=facts.bundle_path, samples_file=facts.samples_file, raw_file=raw_file, raw=None,
     ))
     benchmark_of = {t: b.key for b in scored.benchmarks.values() for t in b.tasks} if scored else {}
+    benchmark_get, new = benchmark_of.get, tuple.__new__  # a file has hundreds of rows: new is several times
+    # cheaper than RunScoreRow(...)
+    rows = [*parsed.scores, *scored.aggregate_rows] if scored else parsed.scores  # formats.ScoreRow: task, ...
     normalized = scored.normalized_by_row if scored else {}
-    seen: set[tuple[str, str, str]] = set()
-    benchmark_get, normalized_get, add, append = benchmark_of.get, normalized.get, seen.add, load.scores.append
-    new = tuple.__new__  # a file has hundreds of rows: several times cheaper than RunScoreRow(...)
-    for s in [*parsed.scores, *(scored.aggregate_rows if scored else [])]:  # formats.ScoreRow: task, metric, ...
-        key = s[:3]
-        if key in seen:
-            continue
-        add(key)
-        append(new(RunScoreRow, (run_id, benchmark_get(s[0]), *s, normalized_get(key))))
+    if scored and len(normalized) == len(rows):
+        # no two rows share a (task, metric, filter), and normalized_by_row holds them in the rows' order (the
+        # parsed rows', then the rebuilt ones': see score_run)
+        load.scores += [new(RunScoreRow, (run_id, benchmark_get(s[0]), *s, value))
+                        for s, value in zip(rows, normalized.values(), strict=True)]
+    else:
+        seen: set[tuple[str, str, str]] = set()
+        normalized_get, add, append = normalized.get, seen.add, load.scores.append
+        for s in rows:
+            key = s[:3]
+            if key in seen:
+                continue
+            add(key)
+            append(new(RunScoreRow, (run_id, benchmark_get(s[0]), *s, normalized_get(key))))
     if scored:
         rule_of = {b.key: b for b in suite.benchmarks}
         stderr = {k: harness_stderr(rule_of[k], b.tasks, stderr_of) for k, b in scored.benchmarks.items()
@@ -108,7 +116,7 @@ def _scored_stderrs(parsed: ParsedResults, suite: Suite, scored: RunScores,
                     source_file: str) -> dict[tuple[str, str], float]:
     """(task, metric) → the harness's stderr; FormatError where a benchmark's metric has one outside 0 to 1
     (the metric is a share, so its standard error is at most 0.5; squaring 1e200 would overflow)."""
-    stderr_of = {(s.task, s.metric): s.stderr for s in parsed.scores if s.stderr is not None}
+    stderr_of = {s[:2]: s[4] for s in parsed.scores if s[4] is not None}  # ScoreRow: task, metric, ..., stderr
     for benchmark in suite.benchmarks:
         metric = benchmark.metrics[0]
         for task in scored.benchmarks[benchmark.key].tasks:
