@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from core.benchmarks import LEADERBOARD_V1, LEADERBOARD_V2
-from warehouse.formats import parse_results
+from warehouse.formats import FormatError, parse_results
 from warehouse.scoring import normalize, score_run
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "open-llm-leaderboard"
@@ -144,6 +144,27 @@ def test_unknown_choice_count_is_reported(fixtures):
     scores = score_run(parse_results(data, source_file="x.json"), LEADERBOARD_V2)
     assert scores.normalized["bbh"] is None
     assert "leaderboard_bbh_navigate" in scores.benchmarks["bbh"].missing
+
+
+def test_runs_of_one_shape_are_scored_from_their_own_values(fixtures):
+    """Runs whose rows, groups and choices have the same names share how they are scored (a cache), never
+    their values, their numbers of choices or their errors."""
+    first = score_run(parse_results(fixtures / OFFICIAL), LEADERBOARD_V2)
+    data = _file(fixtures, OFFICIAL)
+    data["results"]["leaderboard_bbh_navigate"]["acc_norm,none"] = 1.5
+    with pytest.raises(FormatError, match="leaderboard_bbh_navigate.*expected a share from 0 to 1, got 1.5"):
+        score_run(parse_results(data, source_file="out-of-range.json"), LEADERBOARD_V2)
+    data = _file(fixtures, OFFICIAL)
+    data["results"]["leaderboard_bbh_navigate"]["acc_norm,none"] = 0.75
+    data["configs"]["leaderboard_bbh_navigate"]["doc_to_choice"] = ["a", "b", "c", "d"]  # baseline 1/4, not 1/2
+    parsed = parse_results(data, source_file="other.json")
+    scores = score_run(parsed, LEADERBOARD_V2)
+    row = ("leaderboard_bbh_navigate", "acc_norm", "none")
+    assert scores.normalized_by_row[row] == normalize(0.75, 0.25)
+    assert scores.normalized_by_row[row] != first.normalized_by_row[row]
+    others = [v for k, v in scores.normalized_by_row.items() if k[0].startswith("leaderboard_bbh_") and k != row]
+    assert scores.normalized["bbh"] == pytest.approx((sum(others) + normalize(0.75, 0.25)) / 24, abs=1e-12)
+    assert scores.normalized["gpqa"] == first.normalized["gpqa"]
 
 
 def test_v1_lighteval_scores():

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import NamedTuple
 
 from core.benchmarks import Benchmark, Suite
 from warehouse.formats import FormatError, ParsedResults, ScoreRow
@@ -85,6 +86,15 @@ class _Rows:
     def get(self, task: str, metric: str, preferred: str | None = None) -> ScoreRow | None:
         """The row a benchmark is scored on; FormatError when its value is no share from 0 to 1 (every
         scored metric is an accuracy or a match rate)."""
+        row = self.chosen(task, metric, preferred)
+        if row is not None and not 0.0 <= row.value <= 1.0:
+            raise FormatError(self.source, f"results.{task}", f"{metric},{row.filter}: expected a share from 0 "
+                                                              f"to 1, got {row.value!r}")
+        return row
+
+
+    def chosen(self, task: str, metric: str, preferred: str | None = None) -> ScoreRow | None:
+        """``get``'s row, unchecked."""
         row = None if preferred else self.by_key.get((task, metric, "none"))  # "none" comes first, if any
         if row is None:
             filters = self.filters.get((task, metric))
@@ -96,9 +106,6 @@ class _Rows:
                 order = ((preferred,) if preferred else ()) + FILTER_PREFERENCE
                 chosen = next((f for f in order if f in filters), None)
                 row = self.by_key[(task, metric, chosen if chosen is not None else min(filters))]
-        if not 0.0 <= row.value <= 1.0:
-            raise FormatError(self.source, f"results.{task}", f"{metric},{row.filter}: expected a share from 0 "
-                                                              f"to 1, got {row.value!r}")
         return row
 
 
@@ -246,13 +253,17 @@ def _score_benchmark(
 def score_run(parsed: ParsedResults, suite: Suite) -> RunScores:
     """Score one parsed run against a suite's benchmarks."""
     rows = _Rows(parsed)
-    by_row: dict[RowKey, float | None] = dict.fromkeys(rows.by_key)
-    benchmarks: dict[str, BenchmarkScore] = {}
     aggregates: list[ScoreRow] = []
-    for benchmark in suite.benchmarks:
-        score, rebuilt = _score_benchmark(benchmark, parsed, rows, by_row)
-        benchmarks[benchmark.key] = score
-        aggregates.extend(rebuilt)
+    plan = _plan_of(parsed, suite, rows)
+    by_row: dict[RowKey, float | None] = dict.fromkeys(rows.by_key)
+    benchmarks = _scored_by_plan(plan, rows, by_row) if plan is not None else None
+    if benchmarks is None:
+        by_row = dict.fromkeys(rows.by_key)
+        benchmarks = {}
+        for benchmark in suite.benchmarks:
+            score, rebuilt = _score_benchmark(benchmark, parsed, rows, by_row)
+            benchmarks[benchmark.key] = score
+            aggregates.extend(rebuilt)
     normalized = {key: score.normalized for key, score in benchmarks.items()}
     values = [v for v in normalized.values() if v is not None]
     complete = bool(values) and len(values) == len(normalized)
@@ -265,3 +276,101 @@ def score_run(parsed: ParsedResults, suite: Suite) -> RunScores:
         normalized_by_row=by_row,
         aggregate_rows=aggregates,
     )
+
+
+class _BenchmarkPlan(NamedTuple):
+    """How ``_score_benchmark`` scores one benchmark of a run of some shape, when every row it reads is a share
+    and it fails on none: the rows it normalizes, in order, each with its baseline, and the tasks it reads."""
+
+    benchmark: Benchmark
+    keys: tuple[RowKey, ...]
+    baselines: tuple[float, ...]
+    tasks: tuple[str, ...]
+
+
+class _Plan(NamedTuple):
+    suite: Suite  # held, so that the id in the plan's key stays this suite's
+    benchmarks: tuple[_BenchmarkPlan, ...]
+
+
+_RUN_PLANS: dict[tuple, _Plan | None] = {}  # a run's shape → how it is scored (None: as _score_benchmark does)
+_PLANNED_RULES = ("mean_of_metrics", "subtask_mean", "group")
+
+
+def _plan_of(parsed: ParsedResults, suite: Suite, rows: _Rows) -> _Plan | None:
+    """The plan for runs of this shape: the suite, every row's (task, metric, filter) in order (which decide
+    the rows chosen and the tasks found by name), the groups' subtasks and the numbers of choices (which decide
+    the subtasks and their baselines); None where a benchmark fails, rebuilds a group value or has another rule."""
+    try:
+        key = (id(suite), tuple(rows.by_key), tuple((g, tuple(m)) for g, m in parsed.group_subtasks.items()),
+               tuple(parsed.n_choices.items()))
+        known = _RUN_PLANS.get(key, _UNKNOWN)
+    except TypeError:  # something unhashable, where a hand-made ParsedResults holds it
+        return None
+    if known is _UNKNOWN or (known is not None and known.suite is not suite):
+        try:
+            known = _new_plan(parsed, suite, rows)
+        except Exception:  # e.g. a subtask's baseline (FormatError): _score_benchmark meets it again and raises
+            known = None
+        if len(_RUN_PLANS) < 1_000:  # runs of a suite come in a few shapes; a key holds every row's key
+            _RUN_PLANS[key] = known
+    return known
+
+
+_UNKNOWN = object()
+
+
+def _new_plan(parsed: ParsedResults, suite: Suite, rows: _Rows) -> _Plan | None:
+    """``_score_benchmark``'s choices for each benchmark, made without reading a value."""
+    planned = []
+    for benchmark in suite.benchmarks:
+        preferred = getattr(benchmark, "filter", None)
+        metric = benchmark.metrics[0]
+        if benchmark.rule not in _PLANNED_RULES:
+            return None
+        if benchmark.rule == "mean_of_metrics":
+            found = [rows.chosen(benchmark.task, m, preferred) for m in benchmark.metrics]
+            tasks = [benchmark.task]
+            baselines = [benchmark.baseline] * len(found)
+        elif benchmark.rule == "subtask_mean":
+            tasks = _subtasks(benchmark, parsed, rows)
+            found = [rows.chosen(task, metric, preferred) for task in tasks]
+            baselines = [_baseline(benchmark, task, parsed) for task in tasks]
+        else:
+            subtasks = _subtasks(benchmark, parsed, rows)
+            found = [row for row in (rows.chosen(task, metric, preferred) for task in subtasks) if row]
+            found.append(rows.chosen(benchmark.task, metric, preferred))  # None: rebuilt from the subtasks
+            tasks = [benchmark.task, *subtasks]
+            baselines = [benchmark.baseline] * len(found)
+        if not tasks or any(row is None for row in found) or any(b is None for b in baselines):
+            return None
+        keys = tuple(row[:3] for row in found if row)
+        planned.append(_BenchmarkPlan(benchmark, keys, tuple(b for b in baselines if b is not None), tuple(tasks)))
+    return _Plan(suite, tuple(planned))
+
+
+def _scored_by_plan(plan: _Plan, rows: _Rows, by_row: dict[RowKey, float | None]) -> dict[str, BenchmarkScore] | None:
+    """``_score_benchmark``'s scores for a run of the plan's shape, normalized rows set in ``by_row``; None where
+    a row read is no share from 0 to 1 (``_score_benchmark`` raises the error)."""
+    by_key = rows.by_key
+    benchmarks = {}
+    for planned in plan.benchmarks:
+        benchmark = planned.benchmark
+        values, scores = [], []
+        for key, baseline in zip(planned.keys, planned.baselines, strict=True):
+            value = by_key[key][3]
+            if not 0.0 <= value <= 1.0:
+                return None
+            score = max(0.0, value - baseline) / (1.0 - baseline) * 100.0  # normalize(value, baseline)
+            by_row[key] = score
+            values.append(value)
+            scores.append(score)
+        if benchmark.rule == "mean_of_metrics":
+            raw = sum(values) / len(values)
+            normalized = normalize(raw, benchmark.baseline)
+        elif benchmark.rule == "subtask_mean":
+            raw, normalized = sum(values) / len(values), sum(scores) / len(scores)
+        else:  # group: its own row, last
+            raw, normalized = values[-1], scores[-1]
+        benchmarks[benchmark.key] = BenchmarkScore(benchmark.key, raw, normalized, list(planned.tasks))
+    return benchmarks

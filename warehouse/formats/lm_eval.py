@@ -85,12 +85,10 @@ def _sections(data: dict, source: str) -> _Sections:
 
 def _sample_counts(n_samples_raw: dict, source: str) -> dict[str, int]:
     """Task → documents evaluated (``effective``, else ``original``)."""
-    try:
+    if _DICT_TYPE.issuperset(map(type, n_samples_raw.values())):  # nearly always: read in C, not key by key
         effective = list(map(dict.get, n_samples_raw.values(), repeat("effective")))
-    except TypeError:  # an entry that is no object
-        effective = None
-    if effective is not None and _whole_counts(effective):  # nearly always: one int in range for each task
-        return dict(zip(n_samples_raw, effective, strict=True))
+        if _whole_counts(effective):  # nearly always: one int in range for each task
+            return dict(zip(n_samples_raw, effective, strict=True))
     n_samples: dict[str, int] = {}
     for task, counts in n_samples_raw.items():
         count = counts.get("effective", counts.get("original")) if isinstance(counts, dict) else counts
@@ -184,20 +182,7 @@ def _infer_group_subtasks(tasks: list[str], leaves: set[str], groups_hint: set[s
 def _choices_and_fewshot(configs: dict, n_shot: dict, source: str) -> tuple[dict[str, int], dict[str, int]]:
     """Only what scoring needs from the task configurations: the number of choices (for a random
     baseline) and the few-shot count, which ``n-shot`` overrides."""
-    n_choices = {}
-    num_fewshot = {}
-    for task, task_config in configs.items():
-        if not isinstance(task_config, dict):
-            raise FormatError(
-                source, f"configs.{task}", f"expected an object, got {type(task_config).__name__}"
-            )
-        choices = task_config.get("doc_to_choice")
-        if isinstance(choices, list):
-            n_choices[task] = len(choices)
-        shots = task_config.get("num_fewshot")
-        # else unknown: n-shot may say it (an int in range, nearly always, skips _count's checks)
-        if type(shots) is int and (0 <= shots <= MAX_COUNT or _count(shots) is not None):
-            num_fewshot[task] = shots
+    n_choices, num_fewshot = _configs_read(configs, source)
     shots = list(n_shot.values())
     if _whole_counts(shots):  # nearly always
         num_fewshot.update(zip(n_shot, shots, strict=True))
@@ -212,6 +197,37 @@ def _choices_and_fewshot(configs: dict, n_shot: dict, source: str) -> tuple[dict
                                                         f"got {shown(shots)}")
         num_fewshot[task] = count
     return n_choices, num_fewshot
+
+
+def _configs_read(configs: dict, source: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Task → number of choices (where ``doc_to_choice`` is a list) and task → ``num_fewshot`` (where it is
+    a whole number in range; else unknown, which n-shot may say), from the task configurations."""
+    if _DICT_TYPE.issuperset(map(type, configs.values())):  # nearly always: read in C, not key by key
+        choices = list(map(dict.get, configs.values(), repeat("doc_to_choice")))
+        shots = list(map(dict.get, configs.values(), repeat("num_fewshot")))
+        n_choices = {task: len(c) for task, c in zip(configs, choices, strict=True) if isinstance(c, list)}
+        if _whole_counts(shots):
+            return n_choices, dict(zip(configs, shots, strict=True))
+        return n_choices, {task: n for task, n in zip(configs, shots, strict=True)
+                           if type(n) is int and 0 <= n <= MAX_COUNT}
+    n_choices = {}
+    num_fewshot = {}
+    for task, task_config in configs.items():
+        if not isinstance(task_config, dict):
+            raise FormatError(
+                source, f"configs.{task}", f"expected an object, got {type(task_config).__name__}"
+            )
+        choices = task_config.get("doc_to_choice")
+        if isinstance(choices, list):
+            n_choices[task] = len(choices)
+        shots = task_config.get("num_fewshot")
+        # else unknown: n-shot may say it (an int in range, nearly always, skips _count's checks)
+        if type(shots) is int and (0 <= shots <= MAX_COUNT or _count(shots) is not None):
+            num_fewshot[task] = shots
+    return n_choices, num_fewshot
+
+
+_DICT_TYPE = frozenset({dict})  # the type of each configs entry, on the fast path (subclasses: key by key)
 
 
 def _check_run_fields(data: dict, source: str) -> None:
