@@ -16,6 +16,7 @@ file has one (a normal interval on the normalized scale), and no interval where 
 from __future__ import annotations
 
 import math
+from itertools import repeat
 
 import numpy as np
 import polars as pl
@@ -87,11 +88,15 @@ def harness_stderr(benchmark: Benchmark, tasks: list[str], stderr_of: dict[tuple
             if (task, metric) in stderr_of:
                 return stderr_of[(task, metric)]
         return None
-    parts = [stderr_of.get((t, metric)) for t in tasks]
-    if not parts or any(p is None for p in parts):
+    parts = list(map(stderr_of.get, zip(tasks, repeat(metric))))
+    kinds = set(map(type, parts))
+    if not parts or type(None) in kinds:
         return None
-    scaled = [p / (1.0 - benchmark.baselines.get(t, 0.0)) for p, t in zip(parts, tasks, strict=True)]
-    return math.sqrt(sum(s**2 for s in scaled)) / len(scaled)
+    baselines = benchmark.baselines
+    scaled = parts  # a float p / (1.0 - 0.0) is p, bit for bit: BBH declares no baselines
+    if baselines or kinds != {float}:
+        scaled = [p / (1.0 - baselines.get(t, 0.0)) for p, t in zip(parts, tasks, strict=True)]
+    return math.sqrt(sum(map(pow, scaled, repeat(2)))) / len(scaled)
 
 
 def harness_intervals(run_id: str, suite: Suite, stderr: dict[str, float | None],
@@ -99,14 +104,15 @@ def harness_intervals(run_id: str, suite: Suite, stderr: dict[str, float | None]
     """Imported runs: the harness's ``_stderr`` of each benchmark's raw value, on the normalized scale; the
     average's where every benchmark has one (independent benchmarks: the root of the summed variances / n)."""
     out = []
+    new = tuple.__new__  # RunInterval(...) costs a Python call
     for bench in suite.benchmarks:
         se_raw, value = stderr.get(bench.key), normalized.get(bench.key)
         if se_raw is None or value is None or not math.isfinite(se_raw):
             continue
         scale = 1.0 if bench.rule in ("raw", "subtask_mean", "mean_of_metrics") else 1.0 / (1.0 - bench.baseline)
         se = se_raw * 100.0 * scale  # subtask_mean's stderr was scaled per subtask already
-        out.append(RunInterval(run_id, bench.key, se, max(0.0, value - Z95 * se), min(100.0, value + Z95 * se),
-                               "harness"))
+        out.append(new(RunInterval, (run_id, bench.key, se, max(0.0, value - Z95 * se),
+                                     min(100.0, value + Z95 * se), "harness")))
     if out and len(out) == len(suite.benchmarks):
         values = [normalized[b.key] for b in suite.benchmarks]
         se = math.sqrt(sum(r.se**2 for r in out)) / len(out)

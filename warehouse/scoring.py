@@ -15,6 +15,7 @@ The average is the plain mean of the suite's benchmarks, None when one is missin
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import NamedTuple
@@ -352,19 +353,16 @@ def _new_plan(parsed: ParsedResults, suite: Suite, rows: _Rows) -> _Plan | None:
 def _scored_by_plan(plan: _Plan, rows: _Rows, by_row: dict[RowKey, float | None]) -> dict[str, BenchmarkScore] | None:
     """``_score_benchmark``'s scores for a run of the plan's shape, normalized rows set in ``by_row``; None where
     a row read is no share from 0 to 1 (``_score_benchmark`` raises the error)."""
-    by_key = rows.by_key
+    row_of = rows.by_key.__getitem__
     benchmarks = {}
     for planned in plan.benchmarks:
         benchmark = planned.benchmark
-        values, scores = [], []
-        for key, baseline in zip(planned.keys, planned.baselines, strict=True):
-            value = by_key[key][3]
-            if not 0.0 <= value <= 1.0:
-                return None
-            score = max(0.0, value - baseline) / (1.0 - baseline) * 100.0  # normalize(value, baseline)
-            by_row[key] = score
-            values.append(value)
-            scores.append(score)
+        values = list(map(_VALUE, map(row_of, planned.keys)))
+        if not _shares(values):
+            return None
+        scores = [max(0.0, value - baseline) / (1.0 - baseline) * 100.0  # normalize(value, baseline)
+                  for value, baseline in zip(values, planned.baselines, strict=True)]
+        by_row.update(zip(planned.keys, scores, strict=True))
         if benchmark.rule == "mean_of_metrics":
             raw = sum(values) / len(values)
             normalized = normalize(raw, benchmark.baseline)
@@ -374,3 +372,14 @@ def _scored_by_plan(plan: _Plan, rows: _Rows, by_row: dict[RowKey, float | None]
             raw, normalized = values[-1], scores[-1]
         benchmarks[benchmark.key] = BenchmarkScore(benchmark.key, raw, normalized, list(planned.tasks))
     return benchmarks
+
+
+_VALUE = itemgetter(3)  # a ScoreRow's value
+
+
+def _shares(values: list[float]) -> bool:
+    """Whether every value is a share from 0 to 1 (``_Rows.get``'s check), tested without a Python loop."""
+    try:
+        return math.isfinite(sum(values)) and min(values) >= 0.0 and max(values) <= 1.0
+    except (TypeError, ValueError, OverflowError):  # no values, or one that is no float (a hand-made ParsedResults)
+        return False

@@ -24,11 +24,23 @@ def parse_results(path_or_dict: str | Path | dict, source_file: str | None = Non
             "results",
             "missing or not an object; expected lm-eval or lighteval results (an object of task → metrics)",
         )
-    for task, metrics in results.items():
-        if not isinstance(metrics, dict):
-            raise FormatError(
-                source, f"results.{task}", f"expected an object of metric → value, got {shown(metrics)}"
-            )
-    if "config_general" in data or any("|" in task for task in results):
+    if not _DICT_TYPE.issuperset(map(type, results.values())):  # else every block is a plain dict (no loop)
+        for task, metrics in results.items():
+            if not isinstance(metrics, dict):
+                raise FormatError(
+                    source, f"results.{task}", f"expected an object of metric → value, got {shown(metrics)}"
+                )
+    if "config_general" in data or _names_lighteval_task(results):
         return parse_lighteval(data, source)
     return parse_lm_eval(data, source)
+
+
+_DICT_TYPE = frozenset({dict})
+
+
+def _names_lighteval_task(results: dict) -> bool:
+    """Whether a task name holds "|" (lighteval's ``harness|arc:challenge|25``)."""
+    try:
+        return "|" in "".join(results)  # one search, not one a name
+    except TypeError:  # a name that is no string (a hand-made dict): as the search name by name fails
+        return any("|" in task for task in results)

@@ -96,8 +96,8 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
         rule_of = {b.key: b for b in suite.benchmarks}
         stderr = {k: harness_stderr(rule_of[k], b.tasks, stderr_of) for k, b in scored.benchmarks.items()
                   if k in rule_of}
-        load.benchmark_scores.extend(BenchmarkScoreRow(run_id, b.key, b.raw, b.normalized, stderr.get(b.key))
-                                     for b in scored.benchmarks.values())
+        load.benchmark_scores += [new(BenchmarkScoreRow, (run_id, b.key, b.raw, b.normalized, stderr.get(b.key)))
+                                  for b in scored.benchmarks.values()]
         if not facts.samples_file:  # runs with samples get theirs from the items (importers/bundles.py)
             load.intervals.extend(harness_intervals(
                 run_id, suite, stderr, {b.key: b.normalized for b in scored.benchmarks.values()}))
