@@ -163,6 +163,8 @@ def _plan(keys: tuple) -> Plan | None:
 
 def _number(value: Any, key: str, source: str, field: str) -> float | None:
     """``finite_number`` of a metrics block's value; FormatError for an integer past a float's range."""
+    if type(value) is str and value == "N/A":  # lm-eval's stderr where it has none: None, without float()'s error
+        return None
     number = finite_number(value)
     if number is None and type(value) is int:
         raise FormatError(source, field, f"{shown(key, 60)}: expected a finite number, got an integer past a "
