@@ -93,7 +93,6 @@ class _Rows:
                                                               f"to 1, got {row.value!r}")
         return row
 
-
     def chosen(self, task: str, metric: str, preferred: str | None = None) -> ScoreRow | None:
         """``get``'s row, unchecked."""
         row = None if preferred else self.by_key.get((task, metric, "none"))  # "none" comes first, if any
@@ -175,25 +174,18 @@ def _score_benchmark(
         if not subtasks:
             return fail(f"no subtasks of {benchmark.task} in the file")
         raws, normalized = [], []
-        get, declared, choices_of = rows.get, benchmark.baselines, parsed.n_choices
-        for task in subtasks:  # BBH has 24: _baseline's and normalize's usual paths inlined
-            row = get(task, metric, preferred)
+        for task in subtasks:
+            row = rows.get(task, metric, preferred)
             if row is None:
                 return fail(f"{task} has no {metric}", subtasks)
-            if task in declared:
-                baseline = declared[task]
-            else:
-                choices = choices_of.get(task)
-                baseline = 1.0 / choices if choices is not None and choices >= 2 else _baseline(
-                    benchmark, task, parsed)
+            baseline = _baseline(benchmark, task, parsed)
             if baseline is None:
                 return fail(
                     f"no baseline for {task}: not declared and its doc_to_choice is no list", subtasks
                 )
-            value = row[3]
-            score = max(0.0, value - baseline) / (1.0 - baseline) * 100.0  # normalize(value, baseline)
-            by_row[row[:3]] = score
-            raws.append(value)
+            score = normalize(row.value, baseline)
+            by_row[(row.task, row.metric, row.filter)] = score
+            raws.append(row.value)
             normalized.append(score)
         return BenchmarkScore(
             benchmark.key, sum(raws) / len(raws), sum(normalized) / len(normalized), subtasks
@@ -202,11 +194,10 @@ def _score_benchmark(
     if benchmark.rule == "group":
         aggregates: list[ScoreRow] = []
         subtasks = _subtasks(benchmark, parsed, rows)
-        get = rows.get
         for task in subtasks:
-            row = get(task, metric, preferred)
+            row = rows.get(task, metric, preferred)
             if row:
-                by_row[row[:3]] = normalize(row[3], benchmark.baseline)
+                by_row[(row.task, row.metric, row.filter)] = normalize(row.value, benchmark.baseline)
         group_row = rows.get(benchmark.task, metric, preferred)
         if group_row is None:
             found = [rows.get(task, metric, preferred) for task in subtasks]
@@ -256,10 +247,11 @@ def score_run(parsed: ParsedResults, suite: Suite) -> RunScores:
     rows = _Rows(parsed)
     aggregates: list[ScoreRow] = []
     plan = _plan_of(parsed, suite, rows)
+    # every row's key, in the rows' order, then the rebuilt group rows' (run_rows relies on this order)
     by_row: dict[RowKey, float | None] = dict.fromkeys(rows.by_key)
     benchmarks = _scored_by_plan(plan, rows, by_row) if plan is not None else None
-    if benchmarks is None:
-        by_row = dict.fromkeys(rows.by_key)
+    if benchmarks is None:  # no plan for runs of this shape, or a value no share: benchmark by benchmark
+        by_row = dict.fromkeys(rows.by_key)  # (the plan may have set some)
         benchmarks = {}
         for benchmark in suite.benchmarks:
             score, rebuilt = _score_benchmark(benchmark, parsed, rows, by_row)
