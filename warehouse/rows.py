@@ -267,13 +267,20 @@ def halves(parts: list[Load | Frames]) -> tuple[list[Load | Frames], list[Load |
 
 
 def framed_tables(parts: list[Load | Frames]) -> dict[str, pa.Table]:
-    """All these parts' rows of each framed kind as one table: the Frames' tables and the Loads' rows."""
-    plain = [part for part in parts if isinstance(part, Load)]
+    """All these parts' rows of each framed kind as one table, in order: the Frames' tables and the Loads' rows
+    (each run of consecutive Loads framed at once)."""
     tables = {}
     for kind, row_type in FRAMED.items():
-        pieces = [part.tables[kind] for part in parts if isinstance(part, Frames)]
-        if plain or not pieces:
-            pieces.append(frame(row_type, [row for load in plain for row in getattr(load, kind)]))
+        pieces, plain = [], []
+        for part in [*parts, None]:
+            if isinstance(part, Load):
+                plain += getattr(part, kind)
+                continue
+            if plain or (part is None and not pieces):
+                pieces.append(frame(row_type, plain))
+                plain = []
+            if part is not None:
+                pieces.append(part.tables[kind])
         tables[kind] = pieces[0] if len(pieces) == 1 else pa.concat_tables(pieces)
     return tables
 

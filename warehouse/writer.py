@@ -55,10 +55,10 @@ from warehouse.rows import (
 
 PUBLISH_EVERY_S = 5.0  # during a long import, publish a snapshot at most this often...
 PUBLISH_COST_SHARE = 0.05  # ...and spend at most this share of the import's time publishing
-PUBLISH_COST_PER_MODEL_S = 0.0015
-"""What a publish is expected to cost per touched model until one in the session was timed (refreshing their
-leaderboard rows and copying them to a snapshot: 6.5 s for 4,700 models at 1M runs, about what importing
-their files cost). A publish's cost follows the models it refreshes."""
+PUBLISH_COST_PER_MODEL_AND_RUN_S = 1.5e-9
+"""What a publish is expected to cost per touched model and run in the warehouse, until one in the session was
+timed: refreshing a model's leaderboard rows and copying them to a snapshot took 1.4 ms at 1M runs (6.5 s for
+4,700 models, about what importing their files cost), and the refresh scans grow with the warehouse."""
 LOAD_ERRORS = (duckdb.Error, pa.ArrowException, TypeError, ValueError, OverflowError)  # a Load the database refused
 
 _MODEL_FIELDS = columns(ModelRow)[1:]
@@ -88,7 +88,8 @@ class Writer(Moderation):
         self._renames: dict[str, str] | None = None  # earlier name -> current name, read once a session
         self._executor: ProcessPoolExecutor | None = None
         self._last_publish = time.monotonic()
-        self._publish_cost_per_model = PUBLISH_COST_PER_MODEL_S
+        self._timed_publish: tuple[float, int] | None = None  # the session's last publish: seconds, models refreshed
+        self._runs = 0  # in the warehouse, when the session first asked whether to publish
 
     # -- the session -----------------------------------------------------------------------------
     def __enter__(self) -> Writer:
@@ -176,8 +177,7 @@ class Writer(Moderation):
         self.con.writes, self._changed_keys, self._full_publish = {}, {}, False
         self.changed = False
         self._last_publish = time.monotonic()
-        if models:
-            self._publish_cost_per_model = (self._last_publish - started) / models
+        self._timed_publish = (self._last_publish - started, models)
         return self.last_published.version
 
     def maybe_publish(self) -> None:
@@ -188,9 +188,19 @@ class Writer(Moderation):
         if self.publish_every_s is None or not self.changed:
             return
         elapsed = time.monotonic() - self._last_publish
-        expected = self._publish_cost_per_model * len(self._touched)
-        if self.publish_every_s == 0 or (elapsed >= self.publish_every_s and expected <= PUBLISH_COST_SHARE * elapsed):
+        if self.publish_every_s == 0 or (elapsed >= self.publish_every_s
+                                         and self._expected_publish_cost() <= PUBLISH_COST_SHARE * elapsed):
             self.publish()
+
+    def _expected_publish_cost(self) -> float:
+        """Seconds: the session's last publish scaled to the models touched since (never below it), or before
+        one was timed, ``PUBLISH_COST_PER_MODEL_AND_RUN_S`` times the models and the warehouse's runs."""
+        touched = len(self._touched)
+        if self._timed_publish is None:
+            self._runs = self._runs or self.con.execute("SELECT count(*) FROM runs").fetchone()[0]
+            return PUBLISH_COST_PER_MODEL_AND_RUN_S * touched * self._runs
+        cost, models = self._timed_publish
+        return cost * max(1.0, touched / max(models, 1))
 
     # -- files seen before -----------------------------------------------------------------------
     def seen(self, sha: str) -> bool:

@@ -100,17 +100,21 @@ def load_results_files(home: Path, files: list[tuple[Path, str, tuple[int, int]]
 
 
 def load_results_in_worker(home: Path, files: list[tuple[Path, str, tuple[int, int]]]
-                           ) -> tuple[list[str | None], Frames | None]:
+                           ) -> tuple[list[str | None], Frames | list[Load] | None]:
     """``load_results_files`` in a pool worker, at a lower priority than the writer's process (on a machine
     with as many cores as processes, the writer would otherwise wait its turn behind the workers): each
-    file's error message (None: loaded), and the loaded files' rows as Frames."""
+    file's error message (None: loaded), and the loaded files' rows as Frames (as Loads where Arrow refuses a value)."""
     if os.getpriority(os.PRIO_PROCESS, 0) < WORKER_NICENESS:  # the worker's first chunk
         os.setpriority(os.PRIO_PROCESS, 0, WORKER_NICENESS)
         gc.freeze()  # what the worker inherited is never garbage: the collector need not walk it again
         gc.set_threshold(*GC_THRESHOLDS)
     outcomes = load_results_files(home, files)
     loads = [o for o in outcomes if not isinstance(o, str)]
-    return [o if isinstance(o, str) else None for o in outcomes], Frames.of(loads) if loads else None
+    errors = [o if isinstance(o, str) else None for o in outcomes]
+    try:
+        return errors, Frames.of(loads) if loads else None
+    except LOAD_ERRORS:  # a value Arrow refuses: the writer converts them file by file, and quarantines the culprit
+        return errors, loads
 
 
 def import_results(writer: Writer, paths: Iterable[Path], progress: Progress = None) -> ImportReport:
@@ -203,7 +207,9 @@ class ResultsImport:
             for future in parsed:
                 errors, frames = future.result()
                 outcomes += errors
-                if frames is not None:
+                if isinstance(frames, list):
+                    parts += frames
+                elif frames is not None:
                     parts.append(frames)
         else:
             outcomes, parts = parsed, [o for o in parsed if not isinstance(o, str)]
