@@ -222,6 +222,11 @@ class Frames:
     tables: dict[str, pa.Table]
     bounds: dict[str, list[int]]
 
+    def __reduce__(self):
+        """Pickled with each table as an Arrow IPC stream (a fifth of the time of pickling the table)."""
+        return _frames_of_streams, (self.loads, {kind: _stream(table) for kind, table in self.tables.items()},
+                                    self.bounds)
+
     @classmethod
     def of(cls, loads: list[Load]) -> Frames:
         tables, bounds = {}, {}
@@ -244,6 +249,17 @@ class Frames:
             tables[kind] = table.slice(first, last - first)
             bounds[kind] = [end - first for end in self.bounds[kind][start:stop + 1]]
         return Frames(self.loads[start:stop], tables, bounds)
+
+
+def _stream(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as stream:
+        stream.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _frames_of_streams(loads: list[Load], streams: dict[str, bytes], bounds: dict[str, list[int]]) -> Frames:
+    return Frames(loads, {kind: pa.ipc.open_stream(data).read_all() for kind, data in streams.items()}, bounds)
 
 
 def files_of(parts: list[Load | Frames]) -> list[Load]:
