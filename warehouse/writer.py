@@ -135,6 +135,17 @@ class Writer(Moderation):
         return self._executor
 
     @contextlib.contextmanager
+    def database_threads(self, threads: int) -> Iterator[None]:
+        """DuckDB's worker threads for the block, then as they were."""
+        (before,) = self.con.execute("SELECT current_setting('threads')").fetchone()
+        self.con.execute(f"SET threads = {int(threads)}")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(duckdb.Error):  # an error here would hide the block's own
+                self.con.execute(f"SET threads = {int(before)}")
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Everything written in the block commits together, or not at all."""
         self.con.execute("BEGIN")

@@ -44,6 +44,9 @@ POOL_MIN_FILES = 200  # fewer files are parsed in this process: starting the wor
 POOL_CHUNK = 32  # files per task sent to a worker
 FIRST_BATCH_FILES = 64  # with workers: a small first batch, so that they start parsing sooner
 WORKER_NICENESS = 10  # the workers yield the CPU to the writer, whose inserts the whole import waits on
+IMPORT_DATABASE_THREADS = 1
+"""DuckDB's threads in the writer while the workers parse: they keep the cores busy, and DuckDB's own threads
+(one per core by default) only competed with them (an import at 1M runs took ~12% longer with 2)."""
 GC_THRESHOLDS = (50_000, 20, 100)
 """The cyclic garbage collector's thresholds while importing (Python's: 700, 10, 10). A results file makes a
 few thousand objects and no cycles; at the default, collections cost a sixth of a worker's time."""
@@ -142,8 +145,12 @@ class ResultsImport:
             gc.set_threshold(*thresholds)
 
     def _run(self, paths: list[Path]) -> ImportReport:
-        pool = self.writer.process_pool(IMPORT_WORKERS) if len(paths) >= POOL_MIN_FILES and IMPORT_WORKERS > 1 \
-            else None
+        if len(paths) < POOL_MIN_FILES or IMPORT_WORKERS < 2:
+            return self._batches(paths, None)
+        with self.writer.database_threads(IMPORT_DATABASE_THREADS):
+            return self._batches(paths, self.writer.process_pool(IMPORT_WORKERS))
+
+    def _batches(self, paths: list[Path], pool) -> ImportReport:
         pending: deque[tuple[list[tuple[Path, str]], list]] = deque()  # parsed (or being parsed) batches, oldest first
         start, size = 0, FIRST_BATCH_FILES if pool is not None else BATCH_FILES
         while start < len(paths):
