@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,11 @@ def typed_field(
     if not isinstance(value, types):
         raise FormatError(path, key, f"expected {what}, got {type(value).__name__} {shown(value)}")
     return value
+
+
+def all_of_type(values: Iterable, kind: type) -> bool:
+    """Whether every value is exactly of ``kind`` (a subclass is not), tested in C: the fast paths' check."""
+    return set(map(type, values)) <= {kind}
 
 
 def finite_number(value: Any) -> float | None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any, NamedTuple
 
-from warehouse.formats.common import FormatError, finite_number, shown, typed_field
+from warehouse.formats.common import FormatError, all_of_type, finite_number, shown, typed_field
 from warehouse.formats.lm_eval_model import model_name, model_precision, parse_model_args
 from warehouse.formats.scores import ParsedResults, ScoreRow, date_from_name, section_rows
 
@@ -85,7 +85,7 @@ def _sections(data: dict, source: str) -> _Sections:
 
 def _sample_counts(n_samples_raw: dict, source: str) -> dict[str, int]:
     """Task → documents evaluated (``effective``, else ``original``)."""
-    if _DICT_TYPE.issuperset(map(type, n_samples_raw.values())):  # nearly always: read in C, not key by key
+    if all_of_type(n_samples_raw.values(), dict):  # nearly always: read in C, not key by key
         effective = list(map(dict.get, n_samples_raw.values(), repeat("effective")))
         if _whole_counts(effective):  # nearly always: one int in range for each task
             return dict(zip(n_samples_raw, effective, strict=True))
@@ -110,7 +110,7 @@ MAX_COUNT = 2**31 - 1  # the warehouse keeps counts as 32-bit integers
 
 def _whole_counts(values: list) -> bool:
     """Whether every value is an int (no bool) from 0 to MAX_COUNT, tested without a Python loop."""
-    return not values or (set(map(type, values)) == {int} and min(values) >= 0 and max(values) <= MAX_COUNT)
+    return not values or (all_of_type(values, int) and min(values) >= 0 and max(values) <= MAX_COUNT)
 
 
 def _count(value: Any) -> int | None:
@@ -138,8 +138,7 @@ def _group_subtasks(
     if sections.group_subtasks is not None:
         group_subtasks = {}
         for group, members in sections.group_subtasks.items():
-            if (type(members) is not list or not _STRING_TYPE.issuperset(map(type, members))) and (
-                    not isinstance(members, list) or not all(isinstance(m, str) for m in members)):
+            if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
                 raise FormatError(
                     source, f"group_subtasks.{group}", f"expected a list of task names, got {shown(members)}"
                 )
@@ -150,9 +149,6 @@ def _group_subtasks(
     groups, configs = sections.groups, sections.configs
     leaves = set(configs) if configs else {t for t in scored if t not in groups}
     return _infer_group_subtasks(tasks, leaves, set(groups) | (set(tasks) - scored))
-
-
-_STRING_TYPE = frozenset({str})  # a list of task names' item types (str subclasses: checked one by one)
 
 
 def _infer_group_subtasks(tasks: list[str], leaves: set[str], groups_hint: set[str]) -> dict[str, list[str]]:
@@ -202,7 +198,7 @@ def _choices_and_fewshot(configs: dict, n_shot: dict, source: str) -> tuple[dict
 def _configs_read(configs: dict, source: str) -> tuple[dict[str, int], dict[str, int]]:
     """Task → number of choices (where ``doc_to_choice`` is a list) and task → ``num_fewshot`` (where it is
     a whole number in range; else unknown, which n-shot may say), from the task configurations."""
-    if _DICT_TYPE.issuperset(map(type, configs.values())):  # nearly always: read in C, not key by key
+    if all_of_type(configs.values(), dict):  # nearly always: read in C, not key by key
         choices = list(map(dict.get, configs.values(), repeat("doc_to_choice")))
         shots = list(map(dict.get, configs.values(), repeat("num_fewshot")))
         n_choices = {task: len(c) for task, c in zip(configs, choices, strict=True) if isinstance(c, list)}
@@ -225,9 +221,6 @@ def _configs_read(configs: dict, source: str) -> tuple[dict[str, int], dict[str,
         if type(shots) is int and (0 <= shots <= MAX_COUNT or _count(shots) is not None):
             num_fewshot[task] = shots
     return n_choices, num_fewshot
-
-
-_DICT_TYPE = frozenset({dict})  # the type of each configs entry, on the fast path (subclasses: key by key)
 
 
 def _check_run_fields(data: dict, source: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse.formats.common import FormatError, load_json_object, shown
+from warehouse.formats.common import FormatError, all_of_type, load_json_object, shown
 from warehouse.formats.lighteval import parse_lighteval
 from warehouse.formats.lm_eval import parse_lm_eval
 from warehouse.formats.scores import ParsedResults
@@ -24,7 +24,7 @@ def parse_results(path_or_dict: str | Path | dict, source_file: str | None = Non
             "results",
             "missing or not an object; expected lm-eval or lighteval results (an object of task → metrics)",
         )
-    if not _DICT_TYPE.issuperset(map(type, results.values())):  # else every block is a plain dict (no loop)
+    if not all_of_type(results.values(), dict):  # else every block is a plain dict (no loop)
         for task, metrics in results.items():
             if not isinstance(metrics, dict):
                 raise FormatError(
@@ -34,8 +34,6 @@ def parse_results(path_or_dict: str | Path | dict, source_file: str | None = Non
         return parse_lighteval(data, source)
     return parse_lm_eval(data, source)
 
-
-_DICT_TYPE = frozenset({dict})
 
 
 def _names_lighteval_task(results: dict) -> bool:

@@ -100,37 +100,13 @@ def score_rows(task: str, metrics: dict, n_samples: int | None, source: str, fie
 
 def section_rows(section: dict, n_samples: dict[str, int], source: str, name: str) -> list[ScoreRow]:
     """``score_rows`` of each block of a section of task → metrics block (lm-eval's ``results`` or ``groups``,
-    named ``name``), in one loop: a file has dozens of blocks of a few rows. FormatError for a block that is
-    no object."""
+    named ``name``). FormatError for a block that is no object."""
     rows: list[ScoreRow] = []
-    append, new, isfinite = rows.append, tuple.__new__, math.isfinite
-    plan_of, samples_of = _PLANS.get, n_samples.get
     for task, metrics in section.items():
         if not isinstance(metrics, dict):
             raise FormatError(source, f"{name}.{task}", f"expected an object of metric → value, got {shown(metrics)}")
-        keys = tuple(metrics)
-        plan = plan_of(keys, _UNPLANNED)
-        if plan is _UNPLANNED:
-            plan = _plan(keys)
-        if plan is None:
-            rows += _rows_key_by_key(task, metrics, samples_of(task), source, f"{name}.{task}")
-            continue
-        count = samples_of(task)
-        for metric, filter_name, value_key, stderr_key in plan:  # as score_rows reads a block
-            value = metrics[value_key]
-            value = (value if isfinite(value) else None) if type(value) is float else _number(
-                value, value_key, source, f"{name}.{task}")
-            stderr = None
-            if stderr_key is not None:
-                stderr = metrics[stderr_key]
-                stderr = (stderr if isfinite(stderr) else None) if type(stderr) is float else _number(
-                    stderr, stderr_key, source, f"{name}.{task}")
-            if value is not None:
-                append(new(ScoreRow, (task, metric, filter_name, value, stderr, count)))
+        rows += score_rows(task, metrics, n_samples.get(task), source, f"{name}.{task}")
     return rows
-
-
-_UNPLANNED = object()  # a block's keys not seen before
 
 
 Plan = tuple[tuple[str, str, str, str | None], ...]  # (metric, filter, value key, stderr key or None)
