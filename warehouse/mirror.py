@@ -38,7 +38,8 @@ import pyarrow as pa
 
 from warehouse.db import snapshot_path, snapshot_version
 
-APPEND_ONLY = ("runs", "benchmark_scores", "scores", "run_intervals", "ingested_files", "runs_wide")
+APPEND_ONLY = ("runs", "benchmark_scores", "scores", "run_intervals", "ingested_files", "runs_wide",
+               "task_hash_sets")
 KEYED = {"models": "model_id", "leaderboard": "model_id", "leaderboard_revisions": "model_id",
          "requests": "request_id", "request_events": "request_id"}
 """The key column of each table whose rows the writer replaces by key (statements marked ``KEYED_MARK``)."""

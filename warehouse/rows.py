@@ -48,7 +48,7 @@ class RunRow(NamedTuple):
     suite: str
     lm_eval_version: str | None
     transformers_version: str | None
-    task_hashes: str | None  # JSON
+    task_hash_set: str | None  # its lm-eval task hashes: task_hash_sets.set_id
     started_at: datetime | None
     finished_at: datetime | None
     duration_s: float | None
@@ -87,6 +87,13 @@ class BenchmarkScoreRow(NamedTuple):
     raw: float | None
     normalized: float | None
     stderr: float | None
+
+
+class TaskHashSetRow(NamedTuple):
+    """``task_hash_sets``: lm-eval's task hashes (JSON text, task -> hash of its inputs), once per distinct set."""
+
+    set_id: str  # md5 of the text
+    task_hashes: str
 
 
 class ImportedFlagRow(NamedTuple):
@@ -189,6 +196,7 @@ class Load:
     seen: list[IngestedFileRow] = field(default_factory=list)
     quarantined: list[QuarantineRow] = field(default_factory=list)
     intervals: list[RunIntervalRow] = field(default_factory=list)  # the runs' uncertainty
+    task_hash_sets: list[TaskHashSetRow] = field(default_factory=list)  # those its runs name
 
     def __reduce__(self):
         """Pickled (an import's workers send Loads to the writer) as plain tuples: a NamedTuple row is pickled
@@ -198,7 +206,8 @@ class Load:
 
 _LOAD_ROWS = {"models": ModelRow, "runs": RunRow, "scores": RunScoreRow, "benchmark_scores": BenchmarkScoreRow,
               "flags": ImportedFlagRow, "seen": IngestedFileRow, "quarantined": QuarantineRow,
-              "intervals": RunIntervalRow}  # Load's row lists, in field order, and the kind of each
+              "intervals": RunIntervalRow, "task_hash_sets": TaskHashSetRow}
+"""Load's row lists, in field order, and the kind of each."""
 
 
 def _load_of_tuples(label: str, *rows: list[tuple]) -> Load:
@@ -237,8 +246,8 @@ class Frames:
                 rows += getattr(load, kind)
                 ends.append(len(rows))
             tables[kind], bounds[kind] = frame(row_type, rows), ends
-        bare = [Load(load.label, models=load.models, flags=load.flags, seen=load.seen, quarantined=load.quarantined)
-                for load in loads]
+        bare = [Load(load.label, models=load.models, flags=load.flags, seen=load.seen, quarantined=load.quarantined,
+                     task_hash_sets=load.task_hash_sets) for load in loads]
         return cls(bare, tables, bounds)
 
     def part(self, start: int, stop: int) -> Frames:
@@ -280,6 +289,29 @@ def halves(parts: list[Load | Frames]) -> tuple[list[Load | Frames], list[Load |
         left.append(part)
         middle -= size
     return left, []
+
+
+def select(parts: list[Load | Frames], keep: list[bool]) -> list[Load | Frames]:
+    """The files whose ``keep`` is true (one flag a file, in order); a Frames is sliced around the others."""
+    out: list[Load | Frames] = []
+    i = 0
+    for part in parts:
+        if isinstance(part, Load):
+            if keep[i]:
+                out.append(part)
+            i += 1
+            continue
+        size, start = len(part.loads), None
+        for j in range(size + 1):
+            if j < size and keep[i + j]:
+                start = j if start is None else start
+            elif start is not None:
+                out.append(part if (start, j) == (0, size) else part.part(start, j))
+                start = None
+        i += size
+    if i != len(keep):
+        raise ValueError(f"select: {len(keep)} flags for {i} files")
+    return out
 
 
 def framed_tables(parts: list[Load | Frames]) -> dict[str, pa.Table]:

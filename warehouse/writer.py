@@ -47,6 +47,7 @@ from warehouse.rows import (
     RunIntervalRow,
     RunRow,
     RunScoreRow,
+    TaskHashSetRow,
     columns,
     files_of,
     frame,
@@ -275,7 +276,6 @@ class Writer(Moderation):
         self._insert("run_intervals", RunIntervalRow, intervals)
         self.con.register("_runs", runs)
         self.con.register("_benchmark_scores", benchmark_scores)
-        self.con.register("_intervals", intervals)
         try:
             if runs.num_rows:
                 self.con.execute(f"INSERT INTO runs ({', '.join(columns(RunRow))}, ingested_at) "
@@ -284,14 +284,16 @@ class Writer(Moderation):
                 cols = ", ".join(columns(BenchmarkScoreRow))
                 self.con.execute(f"INSERT INTO benchmark_scores ({cols}) SELECT {cols} FROM _benchmark_scores")
             if runs.num_rows and not self._rebuild_all:  # else the full rebuild at publish makes runs_wide
-                leaderboard.append_runs(self.con, "(SELECT *, now() AS ingested_at FROM _runs)", "_benchmark_scores",
-                                        "_intervals")
+                leaderboard.append_runs(self.con, "(SELECT *, now() AS ingested_at FROM _runs)", benchmark_scores,
+                                        intervals)
         finally:
-            _unregister(self.con, "_runs", "_benchmark_scores", "_intervals")
+            _unregister(self.con, "_runs", "_benchmark_scores")
         self._insert("scores", RunScoreRow, tables["scores"])
         self._insert("flags", ImportedFlagRow, [r for load in loads for r in load.flags], or_ignore=True,
                      select="SELECT flag_id, model_id, 'other', 'flagged on the Open LLM Leaderboard', "
                             "'import', now(), 'confirmed', NULL, NULL, NULL FROM _frame")
+        task_hash_sets = {r.set_id: r for load in loads for r in load.task_hash_sets}  # files of a batch share a few
+        self._insert("task_hash_sets", TaskHashSetRow, list(task_hash_sets.values()), or_ignore=True)
         self._insert("ingested_files", IngestedFileRow, [r for load in loads for r in load.seen],
                      select="SELECT *, now() FROM _frame")
         files = {(f.kind, f.path) for load in loads for f in load.seen}

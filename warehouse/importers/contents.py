@@ -49,7 +49,7 @@ def contents_row_load(row: dict, run_id: str, *, label: str, source_file: str) -
         run_id=run_id, request_id=None, model_id=model, sha=row.get("sha"), precision=row.get("precision"),
         weight_type=row.get("weight_type"), model_type=row.get("model_type"),
         use_chat_template=row.get("chat_template"), suite="leaderboard", lm_eval_version=None,
-        transformers_version=None, task_hashes=None, started_at=None,
+        transformers_version=None, task_hash_set=None, started_at=None,
         finished_at=timestamp(row.get("submission_date")), duration_s=None, device=None, dtype=None,
         params_b=row.get("params_b"), co2_kg=row.get("co2_kg"), average=row.get("average"), origin="contents",
         source_file=source_file, bundle_path=None, samples_file=None, raw_file=None,

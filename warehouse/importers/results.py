@@ -1,10 +1,10 @@
 """lm-eval / lighteval results files, imported in bulk.
 
-The writer's process reads and hashes each file and skips those seen before (by content); the new ones
-are parsed, checked and scored first, so a malformed file is rejected (named, with its field) before it
-touches the database. A large import does this in a few worker processes (``IMPORT_WORKERS``), which
-return rows and never open the database, while the writer inserts the previous batch: one transaction
-per ``BATCH_FILES`` files, redone file by file when it fails, so only the culprit fails.
+Each file is read once, hashed, parsed, checked and scored before anything touches the database, so a
+malformed file is rejected (named, with its field). A large import does this in a few worker processes
+(``IMPORT_WORKERS``), which return rows and never open the database, while the writer inserts the previous
+batch: one transaction per ``BATCH_FILES`` files, less those seen before (by content), redone file by file
+when it fails, so only the culprit fails.
 
 The files themselves are kept content-addressed under ``LLMBOARD_HOME/raw/`` (``runs.raw_file``), not as
 JSON inside the warehouse.
@@ -17,7 +17,6 @@ import json
 import os
 from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import Future
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,11 +28,10 @@ from warehouse.importers.source_files import (
     ImportReport,
     Progress,
     content_sha,
-    file_stamp,
     keep_raw,
     raw_file_name,
 )
-from warehouse.rows import Frames, IngestedFileRow, Load, files_of
+from warehouse.rows import Frames, IngestedFileRow, Load, files_of, select
 from warehouse.writer import LOAD_ERRORS, Writer
 
 KIND = "results"
@@ -42,7 +40,9 @@ BATCH_FILES = 512  # results files per insert transaction (its fixed cost, ~20 m
 IMPORT_WORKERS = min(2, os.cpu_count() or 1)  # processes that parse and score results files
 POOL_MIN_FILES = 200  # fewer files are parsed in this process: starting the workers would cost more
 POOL_CHUNK = 32  # files per task sent to a worker
-FIRST_BATCH_FILES = 64  # with workers: a small first batch, so that they start parsing sooner
+FIRST_BATCH_FILES = 64  # with workers: a small first batch, so that the writer starts inserting sooner
+LAST_BATCH_FILES = 128  # and a small last one: the workers are idle while it is inserted
+BATCHES_AHEAD = 2  # batches given to the workers beyond the one being inserted
 WORKER_NICENESS = 10  # the workers yield the CPU to the writer, whose inserts the whole import waits on
 IMPORT_DATABASE_THREADS = 1
 """DuckDB's threads in the writer while the workers parse: they keep the cores busy, and DuckDB's own threads
@@ -52,12 +52,12 @@ GC_THRESHOLDS = (50_000, 20, 100)
 few thousand objects and no cycles; at the default, collections cost a sixth of a worker's time."""
 
 
-class NewFile(NamedTuple):
-    """A file read and hashed by the writer's process, not seen before."""
+class Outcome(NamedTuple):
+    """What a worker made of one file: its content sha (None: it could not be read) and the error message
+    naming the file (None: loaded, its rows in the chunk's Frames or Loads)."""
 
-    path: Path
-    sha: str
-    stamp: tuple[int, int]  # file_stamp when it was read
+    sha: str | None
+    error: str | None
 
 
 def load_results_file(home: Path, path: Path, data: bytes | memoryview, sha: str) -> Load | str:
@@ -78,46 +78,57 @@ def load_results_file(home: Path, path: Path, data: bytes | memoryview, sha: str
     return load
 
 
-def load_results_files(home: Path, files: list[tuple[Path, str, tuple[int, int]]]) -> list[Load | str]:
-    """A worker's chunk of ``load_results_file`` (or, for a small import, the writer's): each Load, or the
-    error message.
-
-    The files are read again here (from the page cache; cheaper than sending their bytes over a pipe). Each
-    must still be what the writer hashed: the same size and modification time before and after this read
-    as when the writer read it."""
-    out: list[Load | str] = []
+def load_results_files(home: Path, paths: list[Path]) -> tuple[list[Outcome], list[Load]]:
+    """A chunk of files read, hashed and loaded (``load_results_file``): each file's Outcome, and the Loads
+    of those that loaded, in order. The sha is of the very bytes parsed, so a file changed meanwhile is
+    imported as it was when read. Files seen before (by content) are parsed too: the writer drops them."""
+    outcomes: list[Outcome] = []
+    loads: list[Load] = []
     reader = FileReader()
-    for path, sha, stamp in files:
+    for path in paths:
         try:
-            before = file_stamp(path)
             data = reader.read(path)
-            after = file_stamp(path)
         except OSError as exc:
-            out.append(f"{path}: {exc}")
+            outcomes.append(Outcome(None, f"{path}: cannot be read: {one_line(exc)}"))
             continue
-        if before != stamp or after != stamp:
-            out.append(f"{path}: changed while being imported; import it again")
-            continue
-        out.append(load_results_file(home, path, data, sha))
-    return out
+        sha = content_sha(data)
+        loaded = load_results_file(home, path, data, sha)
+        if isinstance(loaded, str):
+            outcomes.append(Outcome(sha, loaded))
+        else:
+            outcomes.append(Outcome(sha, None))
+            loads.append(loaded)
+    return outcomes, loads
 
 
-def load_results_in_worker(home: Path, files: list[tuple[Path, str, tuple[int, int]]]
-                           ) -> tuple[list[str | None], Frames | list[Load] | None]:
+def load_results_in_worker(home: Path, paths: list[Path]) -> tuple[list[Outcome], Frames | list[Load] | None]:
     """``load_results_files`` in a pool worker, at a lower priority than the writer's process (on a machine
-    with as many cores as processes, the writer would otherwise wait its turn behind the workers): each
-    file's error message (None: loaded), and the loaded files' rows as Frames (as Loads where Arrow refuses a value)."""
+    with as many cores as processes, the writer would otherwise wait its turn behind the workers): the
+    loaded files' rows as Frames (as Loads where Arrow refuses a value)."""
     if os.getpriority(os.PRIO_PROCESS, 0) < WORKER_NICENESS:  # the worker's first chunk
         os.setpriority(os.PRIO_PROCESS, 0, WORKER_NICENESS)
         gc.freeze()  # what the worker inherited is never garbage: the collector need not walk it again
         gc.set_threshold(*GC_THRESHOLDS)
-    outcomes = load_results_files(home, files)
-    loads = [o for o in outcomes if not isinstance(o, str)]
-    errors = [o if isinstance(o, str) else None for o in outcomes]
+    outcomes, loads = load_results_files(home, paths)
     try:
-        return errors, Frames.of(loads) if loads else None
+        return outcomes, Frames.of(loads) if loads else None
     except LOAD_ERRORS:  # a value Arrow refuses: the writer converts them file by file, and quarantines the culprit
-        return errors, loads
+        return outcomes, loads
+
+
+def batch_sizes(files: int, pooled: bool) -> list[int]:
+    """How many files each insert transaction takes: BATCH_FILES, and with workers a small first and last batch."""
+    if not pooled:
+        return [BATCH_FILES] * (files // BATCH_FILES) + ([files % BATCH_FILES] if files % BATCH_FILES else [])
+    first = min(files, FIRST_BATCH_FILES)
+    sizes, rest = [first] if first else [], files - first
+    while rest > BATCH_FILES + LAST_BATCH_FILES:
+        sizes.append(BATCH_FILES)
+        rest -= BATCH_FILES
+    if rest > LAST_BATCH_FILES:
+        sizes.append(rest - LAST_BATCH_FILES)
+        rest = LAST_BATCH_FILES
+    return sizes + ([rest] if rest else [])
 
 
 def import_results(writer: Writer, paths: Iterable[Path], progress: Progress = None) -> ImportReport:
@@ -126,15 +137,12 @@ def import_results(writer: Writer, paths: Iterable[Path], progress: Progress = N
 
 
 class ResultsImport:
-    """One ``import_results`` call: batches read and hashed here, parsed (in the pool when there are many
+    """One ``import_results`` call: batches of files read, hashed and parsed (in the pool when there are many
     files) while the previous batch is inserted."""
 
     def __init__(self, writer: Writer, progress: Progress):
         self.writer, self.progress = writer, progress
         self.report = ImportReport(KIND)
-        self.in_flight: set[str] = set()  # files read but not yet committed (or failed)
-        self.copies: dict[str, list[Path]] = {}  # content sha in flight -> other files of the same content
-        self.reader = FileReader()
 
     def run(self, paths: list[Path]) -> ImportReport:
         thresholds = gc.get_threshold()
@@ -151,13 +159,13 @@ class ResultsImport:
             return self._batches(paths, self.writer.process_pool(IMPORT_WORKERS))
 
     def _batches(self, paths: list[Path], pool) -> ImportReport:
-        pending: deque[tuple[list[tuple[Path, str]], list]] = deque()  # parsed (or being parsed) batches, oldest first
-        start, size = 0, FIRST_BATCH_FILES if pool is not None else BATCH_FILES
-        while start < len(paths):
-            new = self._new_files(paths[start:start + size])
-            start, size = start + size, BATCH_FILES
-            pending.append(([(f.path, f.sha) for f in new], self._parse_batch(new, pool)))
-            if len(pending) > 1:
+        pending: deque[tuple[list[Path], object]] = deque()  # batches being parsed, oldest first
+        start = 0
+        for size in batch_sizes(len(paths), pooled=pool is not None):
+            batch = paths[start:start + size]
+            start += size
+            pending.append((batch, self._parse_batch(batch, pool)))
+            if len(pending) > BATCHES_AHEAD:
                 self._finish_batch(*pending.popleft())
         while pending:
             self._finish_batch(*pending.popleft())
@@ -168,79 +176,70 @@ class ResultsImport:
             for _ in range(files):
                 self.progress(1)
 
-    def _new_files(self, paths: list[Path]) -> list[NewFile]:
-        """Read and hash the files; report the unreadable and the unchanged (seen before, by content)."""
-        chunk = []
-        for path in paths:
-            try:
-                stamp = file_stamp(path)
-                data = self.reader.read(path)
-            except OSError as exc:
-                self.report.errors.append(f"{path}: cannot be read: {one_line(exc)}")
-                self.report.failed.append(str(path))
-                self._done()
-                continue
-            self.report.rows_read += 1
-            chunk.append(NewFile(path, content_sha(data), stamp))
-        seen = self.writer.seen_among([f.sha for f in chunk])
-        new = []
-        for f in chunk:
-            if f.sha in self.in_flight:  # its twin decides: unchanged if it loads, quarantined if not
-                self.copies.setdefault(f.sha, []).append(f.path)
-            elif f.sha in seen:
-                self.report.unchanged.append(str(f.path))
-                self.report.rows_unchanged += 1
-                self._done()
-            else:
-                self.in_flight.add(f.sha)
-                new.append(f)
-        return new
-
-    def _parse_batch(self, files: list[NewFile], pool) -> list:
-        """A batch's Loads and error messages, in file order, now; or futures from the pool (see
+    def _parse_batch(self, paths: list[Path], pool) -> object:
+        """A batch's outcomes and Loads now (``load_results_files``), or futures from the pool (see
         ``load_results_in_worker``)."""
         home = self.writer.home
         if pool is None:
-            return load_results_files(home, [(f.path, f.sha, f.stamp) for f in files])
-        return [pool.submit(load_results_in_worker, home, [(f.path, f.sha, f.stamp) for f in files[i:i + POOL_CHUNK]])
-                for i in range(0, len(files), POOL_CHUNK)]
+            return load_results_files(home, paths)
+        return [pool.submit(load_results_in_worker, home, paths[i:i + POOL_CHUNK])
+                for i in range(0, len(paths), POOL_CHUNK)]
 
-    def _finish_batch(self, files: list[tuple[Path, str]], parsed: list) -> None:
-        """Commit a parsed batch; the files that could not be parsed, and those the database refused, are
-        quarantined (one row each, with the first cause) and the rest of the batch loads."""
-        if parsed and isinstance(parsed[0], Future):
-            outcomes: list = []
-            parts: list[Load | Frames] = []
+    def _finish_batch(self, paths: list[Path], parsed) -> None:
+        """Commit a parsed batch, less the files seen before (by content) and the second copies of a content;
+        the files that could not be parsed, and those the database refused, are quarantined (one row each,
+        with the first cause) and the rest of the batch loads."""
+        outcomes: list[Outcome] = []
+        parts: list[Load | Frames] = []
+        if isinstance(parsed, tuple):
+            outcomes, parts = parsed[0], list(parsed[1])
+        else:
             for future in parsed:
-                errors, frames = future.result()
-                outcomes += errors
+                chunk_outcomes, frames = future.result()
+                outcomes += chunk_outcomes
                 if isinstance(frames, list):
                     parts += frames
                 elif frames is not None:
                     parts.append(frames)
-        else:
-            outcomes, parts = parsed, [o for o in parsed if not isinstance(o, str)]
+        seen = self.writer.seen_among(list({o.sha for o in outcomes if o.sha is not None}))
+        first: dict[str, Path] = {}  # content sha -> the batch's first file of that content
+        copies: dict[str, list[Path]] = {}  # content sha -> the batch's other files of that content
+        keep: list[bool] = []  # for each loaded file: whether to insert it
+        bad: list[tuple[Path, str, str]] = []
+        for path, (sha, error) in zip(paths, outcomes, strict=True):
+            if sha is None:  # unreadable
+                self.report.errors.append(error)
+                self.report.failed.append(str(path))
+                continue
+            self.report.rows_read += 1
+            if sha in seen:
+                self.report.unchanged.append(str(path))
+                self.report.rows_unchanged += 1
+            elif sha in first:  # its twin decides: unchanged if it loads, quarantined if not
+                copies.setdefault(sha, []).append(path)
+            else:
+                first[sha] = path
+                if error is not None:
+                    bad.append((path, sha, error))
+            if error is None:
+                keep.append(sha not in seen and first[sha] is path)
+        parts = select(parts, keep)
         good = files_of(parts)
-        bad = [(path, sha, o) for (path, sha), o in zip(files, outcomes, strict=True) if isinstance(o, str)]
         refused = commit_isolating(self.writer, parts)
         bad += [(Path(load.label), load.seen[0].content_sha, refused[load.label]) for load in good
                 if load.label in refused]
         failed_shas = {sha for _, sha, _ in bad}
         bad += [(copy, sha, f"same content as {path}, which failed: {reason}") for path, sha, reason in list(bad)
-                for copy in self.copies.get(sha, [])]
+                for copy in copies.get(sha, [])]
         self._quarantine(bad)
         loaded = [load.label for load in good if load.label not in refused]
         self.report.loaded.extend(loaded)
         self.report.rows_loaded += len(loaded)
-        copies = 0
-        for _, sha in files:
-            self.in_flight.discard(sha)
-            twins = self.copies.pop(sha, [])
-            copies += len(twins)
+        for sha, twins in copies.items():
             if sha not in failed_shas:
                 self.report.unchanged.extend(map(str, twins))
                 self.report.rows_unchanged += len(twins)
-        self._done(len(outcomes) + copies)
+        self._done(len(paths))
         self.writer.maybe_publish()
 
     def _quarantine(self, bad: list[tuple[Path, str, str]]) -> None:

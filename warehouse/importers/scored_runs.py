@@ -3,6 +3,7 @@ benchmark rows. Shared by the results-file import and our workers' bundles (whic
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from core.benchmarks import Suite
 from core.suites import suite as suite_by_name
 from warehouse.formats import FormatError, ParsedResults
 from warehouse.intervals import harness_intervals, harness_stderr
-from warehouse.rows import BenchmarkScoreRow, Load, ModelRow, RunRow, RunScoreRow, timestamp
+from warehouse.rows import BenchmarkScoreRow, Load, ModelRow, RunRow, RunScoreRow, TaskHashSetRow, timestamp
 from warehouse.scoring import RunScores, score_run
 
 
@@ -67,7 +68,7 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
         run_id=run_id, request_id=facts.request_id, model_id=model_id, sha=facts.sha or parsed.sha,
         precision=facts.precision or parsed.precision, weight_type=facts.weight_type, model_type=facts.model_type,
         use_chat_template=chat, suite=parsed.suite, lm_eval_version=parsed.lm_eval_version,
-        transformers_version=parsed.transformers_version, task_hashes=_json_text(parsed.raw.get("task_hashes") or {}),
+        transformers_version=parsed.transformers_version, task_hash_set=_task_hash_set(parsed, load),
         started_at=timestamp(facts.started_at), finished_at=timestamp(facts.finished_at or parsed.evaluated_at),
         duration_s=facts.duration_s, device=facts.device, dtype=facts.dtype, params_b=facts.params_b,
         co2_kg=facts.co2_kg, average=scored.average if scored else None, origin=origin, source_file=source_file,
@@ -101,6 +102,17 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
         if not facts.samples_file:  # runs with samples get theirs from the items (importers/bundles.py)
             load.intervals.extend(harness_intervals(
                 run_id, suite, stderr, {b.key: b.normalized for b in scored.benchmarks.values()}))
+
+
+def _task_hash_set(parsed: ParsedResults, load: Load) -> str | None:
+    """The id of the file's lm-eval task hashes, their row added to ``load``; None where it has none."""
+    task_hashes = parsed.raw.get("task_hashes")
+    if not task_hashes:
+        return None
+    text = _json_text(task_hashes)
+    set_id = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+    load.task_hash_sets.append(TaskHashSetRow(set_id, text))
+    return set_id
 
 
 def _json_text(value: object) -> str:
