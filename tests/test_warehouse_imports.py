@@ -149,6 +149,32 @@ def test_worker_processes_import_like_the_writer_alone(tmp_path, monkeypatch):
 
 
 @needs_fixtures
+def test_a_pooled_reimport_loads_only_the_new_files(tmp_path, monkeypatch):
+    """Importing a folder again after adding files: the old ones unchanged (once most of a batch proved old, the
+    rest are hashed before parsing), the new ones loaded, a copy of a new one unchanged, a bad one named."""
+    from warehouse.importers import results as ingest
+
+    for name, value in (("POOL_MIN_FILES", 1), ("POOL_CHUNK", 2), ("BATCH_FILES", 3), ("FIRST_BATCH_FILES", 2),
+                        ("LAST_BATCH_FILES", 2)):
+        monkeypatch.setattr(ingest, name, value)
+    data = official_results()
+    old = [write_results(tmp_path / "in", f"old{i}", results_variant(data, f"org/old-{i}")) for i in range(8)]
+    new = [write_results(tmp_path / "in", f"new{i}", results_variant(data, f"org/new-{i}")) for i in range(4)]
+    copy = write_results(tmp_path / "in", "new0-copy", results_variant(data, "org/new-0"))
+    bad = write_results(tmp_path / "in", "bad", {**data, "groups": []})
+    home = tmp_path / "home"
+    with Writer(home) as w:
+        assert len(w.import_results(old).loaded) == 8
+    with Writer(home) as w:
+        report = w.import_results([*old[:6], new[0], copy, old[6], new[1], bad, old[7], *new[2:]])
+    assert sorted(report.unchanged) == sorted(map(str, [*old, copy]))
+    assert sorted(report.loaded) == sorted(map(str, new))
+    assert len(report.errors) == 1 and "bad.json" in report.errors[0] and report.rows_read == 14
+    assert table(home, "SELECT count(*), count(DISTINCT model_id) FROM runs") == [(12, 12)]
+    assert table(home, "SELECT count(*) FROM ingested_files") == [(12,)]
+
+
+@needs_fixtures
 def test_the_raw_results_file_stays_retrievable(tmp_path):
     from warehouse.db import raw_path
 
