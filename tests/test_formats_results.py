@@ -9,7 +9,7 @@ import pytest
 from warehouse.formats.common import FormatError
 from warehouse.formats.lm_eval_model import model_id_from_path
 from warehouse.formats.results import parse_results
-from warehouse.formats.scores import split_metric_key
+from warehouse.formats.scores import score_rows, section_rows, split_metric_key
 
 QWEN = "results/Qwen__Qwen2.5-7B_results_2025-03-17T04-00-53.608606.json"
 GEMMA = "results/gemma-2-9b-checkpoint-501_results_2025-03-28T22-47-57.241760.json"
@@ -184,6 +184,50 @@ def test_wrong_typed_results_field(fixtures, field, value):
     with pytest.raises(FormatError) as error:
         parse_results(data, source_file="official.json")
     assert error.value.field.split(".")[0] == field and "official.json" in str(error.value)
+
+
+NAVIGATE, GEOMETRY = "leaderboard_bbh_navigate", "leaderboard_bbh_geometric_shapes"
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        {},
+        {(NAVIGATE, "acc_norm_stderr,none"): "N/A"},
+        {(NAVIGATE, "acc_norm_stderr,none"): None},
+        {(NAVIGATE, "acc_norm_stderr,none"): "0.01"},
+        {(NAVIGATE, "acc_norm_stderr,none"): float("nan")},
+        {(NAVIGATE, "acc_norm_stderr,none"): True},
+        {(NAVIGATE, "acc_norm_stderr,none"): [0.01]},
+        {(NAVIGATE, "acc_norm_stderr,none"): 10**400},
+        {(NAVIGATE, "acc_norm,none"): float("nan")},
+        {(NAVIGATE, "acc_norm,none"): float("-inf")},
+        {(NAVIGATE, "acc_norm,none"): "N/A"},
+        {(NAVIGATE, "acc_norm,none"): None},
+        {(NAVIGATE, "acc_norm,none"): 1},
+        {(NAVIGATE, "acc_norm,none"): 10**400},
+        {(NAVIGATE, "acc_norm,none"): 1e308, (GEOMETRY, "acc_norm,none"): 1e308},  # a sum past a float's range
+        {(NAVIGATE, "acc_norm"): 0.3},  # two value keys of one metric and filter
+    ],
+)
+def test_a_section_read_in_one_go_reads_as_its_blocks(fixtures, edits):
+    """A section whose blocks have keys seen before is read in one go where every value is a finite float (a
+    stderr also "N/A" or null): the same rows, or the same error, as reading it block by block."""
+    results = _load(fixtures, OFFICIAL)["results"]
+    n_samples = {NAVIGATE: 250, GEOMETRY: 250}
+    section_rows(results, n_samples, "x.json", "results")  # the shape's plan, made and kept
+    for (task, key), value in edits.items():
+        results[task][key] = value
+    try:
+        expected = [row for task, metrics in results.items()
+                    for row in score_rows(task, metrics, n_samples.get(task), "x.json", f"results.{task}")]
+    except FormatError as error:
+        with pytest.raises(FormatError) as raised:
+            section_rows(results, n_samples, "x.json", "results")
+        assert str(raised.value) == str(error)
+    else:
+        assert section_rows(results, n_samples, "x.json", "results") == expected
+        assert section_rows(results, n_samples, "x.json", "results") == expected  # a second time, from the plan
 
 
 def _load(fixtures: Path, name: str) -> dict:

@@ -1,11 +1,12 @@
 """Scoring real results files by the leaderboard's published method."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from core.benchmarks import LEADERBOARD_V1, LEADERBOARD_V2
+from core.benchmarks import LEADERBOARD_V1, LEADERBOARD_V2, Benchmark
 from warehouse.formats import FormatError, parse_results
 from warehouse.scoring import normalize, score_run
 
@@ -165,6 +166,26 @@ def test_runs_of_one_shape_are_scored_from_their_own_values(fixtures):
     others = [v for k, v in scores.normalized_by_row.items() if k[0].startswith("leaderboard_bbh_") and k != row]
     assert scores.normalized["bbh"] == pytest.approx((sum(others) + normalize(0.75, 0.25)) / 24, abs=1e-12)
     assert scores.normalized["gpqa"] == first.normalized["gpqa"]
+
+
+@pytest.mark.parametrize("twin", [False, True])
+def test_runs_scored_by_their_shape_score_as_benchmark_by_benchmark(fixtures, twin):
+    """The plan kept for runs of a shape (where each row read lies among the run's rows) scores as reading
+    benchmark by benchmark does, which a suite with a ``raw`` benchmark makes score_run do; with a row repeated
+    later under its key (a hand-made ParsedResults), the later one is read."""
+    parsed = parse_results(fixtures / OFFICIAL)
+    if twin:
+        row = next(r for r in parsed.scores if r.task == "leaderboard_bbh_navigate")
+        parsed.scores.append(row._replace(value=0.75))
+    unplanned = replace(LEADERBOARD_V2, benchmarks=(
+        *LEADERBOARD_V2.benchmarks, Benchmark("absent", "Absent", "raw", "no_such_task", ("acc",))))
+    expected = score_run(parsed, unplanned)
+    score_run(parsed, LEADERBOARD_V2)
+    scores = score_run(parsed, LEADERBOARD_V2)  # the second time from the kept plan
+    assert scores.benchmarks == {k: v for k, v in expected.benchmarks.items() if k != "absent"}
+    assert list(scores.normalized_by_row.items()) == list(expected.normalized_by_row.items())
+    if twin:
+        assert scores.normalized_by_row[("leaderboard_bbh_navigate", "acc_norm", "none")] == normalize(0.75, 1 / 2)
 
 
 def test_v1_lighteval_scores():

@@ -60,10 +60,10 @@ class _Rows:
     """The parsed scores indexed by task and metric, with the filter chosen once per task/metric. The index of
     filters and the list of tasks are built on first use: most files are scored on the "none" filter alone."""
 
-    def __init__(self, parsed: ParsedResults):
+    def __init__(self, parsed: ParsedResults, keys: list[RowKey]):
         self.source = parsed.source_file
         self.scores = parsed.scores
-        self.by_key: dict[RowKey, ScoreRow] = dict(zip(map(_ROW_KEY, parsed.scores), parsed.scores, strict=True))
+        self.by_key: dict[RowKey, ScoreRow] = dict(zip(keys, parsed.scores, strict=True))  # keys: the rows' keys
         self._filters: dict[tuple[str, str], list[str]] | None = None
         self._tasks: list[str] | None = None
 
@@ -244,14 +244,14 @@ def _score_benchmark(
 
 def score_run(parsed: ParsedResults, suite: Suite) -> RunScores:
     """Score one parsed run against a suite's benchmarks."""
-    rows = _Rows(parsed)
+    keys = list(map(_ROW_KEY, parsed.scores))
     aggregates: list[ScoreRow] = []
-    plan = _plan_of(parsed, suite, rows)
+    plan = _plan_of(parsed, suite, keys)
     # every row's key, in the rows' order, then the rebuilt group rows' (run_rows relies on this order)
-    by_row: dict[RowKey, float | None] = dict.fromkeys(rows.by_key)
-    benchmarks = _scored_by_plan(plan, rows, by_row) if plan is not None else None
+    by_row: dict[RowKey, float | None] = dict.fromkeys(keys)
+    benchmarks = _scored_by_plan(plan, parsed.scores, by_row) if plan is not None else None
     if benchmarks is None:  # no plan for runs of this shape, or a value no share: benchmark by benchmark
-        by_row = dict.fromkeys(rows.by_key)  # (the plan may have set some)
+        rows = _Rows(parsed, keys)
         benchmarks = {}
         for benchmark in suite.benchmarks:
             score, rebuilt = _score_benchmark(benchmark, parsed, rows, by_row)
@@ -273,36 +273,43 @@ def score_run(parsed: ParsedResults, suite: Suite) -> RunScores:
 
 class _BenchmarkPlan(NamedTuple):
     """How ``_score_benchmark`` scores one benchmark of a run of some shape, when every row it reads is a share
-    and it fails on none: the rows it normalizes, in order, each with its baseline, and the tasks it reads."""
+    and it fails on none: where its rows lie among the plan's and the tasks it reads."""
 
     benchmark: Benchmark
-    keys: tuple[RowKey, ...]
-    baselines: tuple[float, ...]
+    start: int
+    end: int
     tasks: tuple[str, ...]
 
 
 class _Plan(NamedTuple):
+    """The rows every benchmark normalizes, in the benchmarks' order: each row's place among the run's rows,
+    key, baseline and 1 - baseline."""
+
     suite: Suite  # held, so that the id in the plan's key stays this suite's
     benchmarks: tuple[_BenchmarkPlan, ...]
+    rows: itemgetter
+    keys: tuple[RowKey, ...]
+    baselines: tuple[float, ...]
+    spans: tuple[float, ...]
 
 
 _RUN_PLANS: dict[tuple, _Plan | None] = {}  # a run's shape → how it is scored (None: as _score_benchmark does)
 _PLANNED_RULES = ("mean_of_metrics", "subtask_mean", "group")
 
 
-def _plan_of(parsed: ParsedResults, suite: Suite, rows: _Rows) -> _Plan | None:
+def _plan_of(parsed: ParsedResults, suite: Suite, keys: list[RowKey]) -> _Plan | None:
     """The plan for runs of this shape: the suite, every row's (task, metric, filter) in order (which decide
     the rows chosen and the tasks found by name), the groups' subtasks and the numbers of choices (which decide
     the subtasks and their baselines); None where a benchmark fails, rebuilds a group value or has another rule."""
     try:
-        key = (id(suite), tuple(rows.by_key), tuple((g, tuple(m)) for g, m in parsed.group_subtasks.items()),
+        key = (id(suite), tuple(keys), tuple((g, tuple(m)) for g, m in parsed.group_subtasks.items()),
                tuple(parsed.n_choices.items()))
         known = _RUN_PLANS.get(key, _UNKNOWN)
     except TypeError:  # something unhashable, where a hand-made ParsedResults holds it
         return None
     if known is _UNKNOWN or (known is not None and known.suite is not suite):
         try:
-            known = _new_plan(parsed, suite, rows)
+            known = _new_plan(parsed, suite, keys)
         except Exception:  # e.g. a subtask's baseline (FormatError): _score_benchmark meets it again and raises
             known = None
         if len(_RUN_PLANS) < 1_000:  # runs of a suite come in a few shapes; a key holds every row's key
@@ -313,9 +320,14 @@ def _plan_of(parsed: ParsedResults, suite: Suite, rows: _Rows) -> _Plan | None:
 _UNKNOWN = object()
 
 
-def _new_plan(parsed: ParsedResults, suite: Suite, rows: _Rows) -> _Plan | None:
-    """``_score_benchmark``'s choices for each benchmark, made without reading a value."""
+def _new_plan(parsed: ParsedResults, suite: Suite, keys: list[RowKey]) -> _Plan | None:
+    """``_score_benchmark``'s choices for each benchmark, made without reading a value; None also for fewer than
+    two rows read (an itemgetter of one place returns no tuple)."""
+    rows = _Rows(parsed, keys)
+    place = {key: position for position, key in enumerate(keys)}  # the last row of a key, as rows.by_key's
     planned = []
+    found_rows: list[ScoreRow] = []
+    all_baselines: list[float] = []
     for benchmark in suite.benchmarks:
         preferred = getattr(benchmark, "filter", None)
         metric = benchmark.metrics[0]
@@ -337,32 +349,36 @@ def _new_plan(parsed: ParsedResults, suite: Suite, rows: _Rows) -> _Plan | None:
             baselines = [benchmark.baseline] * len(found)
         if not tasks or any(row is None for row in found) or any(b is None for b in baselines):
             return None
-        keys = tuple(row[:3] for row in found if row)
-        planned.append(_BenchmarkPlan(benchmark, keys, tuple(b for b in baselines if b is not None), tuple(tasks)))
-    return _Plan(suite, tuple(planned))
+        planned.append(_BenchmarkPlan(benchmark, len(found_rows), len(found_rows) + len(found), tuple(tasks)))
+        found_rows += [row for row in found if row]
+        all_baselines += [b for b in baselines if b is not None]
+    if len(found_rows) < 2:
+        return None
+    row_keys = tuple(row[:3] for row in found_rows)
+    return _Plan(suite, tuple(planned), itemgetter(*(place[key] for key in row_keys)), row_keys,
+                 tuple(all_baselines), tuple(1.0 - b for b in all_baselines))
 
 
-def _scored_by_plan(plan: _Plan, rows: _Rows, by_row: dict[RowKey, float | None]) -> dict[str, BenchmarkScore] | None:
+def _scored_by_plan(plan: _Plan, rows: list[ScoreRow],
+                    by_row: dict[RowKey, float | None]) -> dict[str, BenchmarkScore] | None:
     """``_score_benchmark``'s scores for a run of the plan's shape, normalized rows set in ``by_row``; None where
     a row read is no share from 0 to 1 (``_score_benchmark`` raises the error)."""
-    row_of = rows.by_key.__getitem__
+    values = list(map(_VALUE, plan.rows(rows)))
+    if not _shares(values):
+        return None
+    scores = [max(0.0, value - baseline) / span * 100.0  # normalize(value, baseline)
+              for value, baseline, span in zip(values, plan.baselines, plan.spans, strict=True)]
+    by_row.update(zip(plan.keys, scores, strict=True))
     benchmarks = {}
-    for planned in plan.benchmarks:
-        benchmark = planned.benchmark
-        values = list(map(_VALUE, map(row_of, planned.keys)))
-        if not _shares(values):
-            return None
-        scores = [max(0.0, value - baseline) / (1.0 - baseline) * 100.0  # normalize(value, baseline)
-                  for value, baseline in zip(values, planned.baselines, strict=True)]
-        by_row.update(zip(planned.keys, scores, strict=True))
+    for benchmark, start, end, tasks in plan.benchmarks:
         if benchmark.rule == "mean_of_metrics":
-            raw = sum(values) / len(values)
+            raw = sum(values[start:end]) / (end - start)
             normalized = normalize(raw, benchmark.baseline)
         elif benchmark.rule == "subtask_mean":
-            raw, normalized = sum(values) / len(values), sum(scores) / len(scores)
+            raw, normalized = sum(values[start:end]) / (end - start), sum(scores[start:end]) / (end - start)
         else:  # group: its own row, last
-            raw, normalized = values[-1], scores[-1]
-        benchmarks[benchmark.key] = BenchmarkScore(benchmark.key, raw, normalized, list(planned.tasks))
+            raw, normalized = values[end - 1], scores[end - 1]
+        benchmarks[benchmark.key] = BenchmarkScore(benchmark.key, raw, normalized, list(tasks))
     return benchmarks
 
 

@@ -8,10 +8,13 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
+from types import NoneType
 from typing import Any, NamedTuple
 
-from warehouse.formats.common import FormatError, finite_number, shown
+from warehouse.formats.common import FormatError, all_of_type, finite_number, shown
 
 
 class ScoreRow(NamedTuple):
@@ -101,7 +104,10 @@ def score_rows(task: str, metrics: dict, n_samples: int | None, source: str, fie
 def section_rows(section: dict, n_samples: dict[str, int], source: str, name: str) -> list[ScoreRow]:
     """``score_rows`` of each block of a section of task → metrics block (lm-eval's ``results`` or ``groups``,
     named ``name``). FormatError for a block that is no object."""
-    rows: list[ScoreRow] = []
+    rows = _planned_rows(section, n_samples) if all_of_type(section.values(), dict) else None
+    if rows is not None:  # nearly always
+        return rows
+    rows = []
     for task, metrics in section.items():
         if not isinstance(metrics, dict):
             raise FormatError(source, f"{name}.{task}", f"expected an object of metric → value, got {shown(metrics)}")
@@ -135,6 +141,83 @@ def _plan(keys: tuple) -> Plan | None:
     if len(_PLANS) < 10_000:
         _PLANS[keys] = plan
     return plan
+
+
+class _SectionPlan(NamedTuple):
+    """How to read in one go a section whose blocks have some keys, in order: each row's task (from the
+    section's names), value and stderr (from all the blocks' values in a row, then a None for rows without a
+    stderr), metric and filter."""
+
+    tasks: itemgetter
+    values: itemgetter
+    stderrs: itemgetter
+    metrics: tuple[str, ...]
+    filters: tuple[str, ...]
+
+
+_SECTION_PLANS: dict[tuple, _SectionPlan | None] = {}  # the blocks' keys → how to read them; files repeat a few
+_NOT_AVAILABLE = {"N/A": None}  # lm-eval's stderr where it has none
+_FLOAT = frozenset({float})
+_FLOAT_OR_NONE = frozenset({float, NoneType})
+
+
+def _planned_rows(section: dict[Any, dict], n_samples: dict[str, int]) -> list[ScoreRow] | None:
+    """``section_rows``' rows read without a Python loop, for a section whose blocks' keys have a plan and
+    whose values are all finite floats (stderrs too, or "N/A" or null); None for any other, read block by block."""
+    shape = tuple(map(tuple, section.values()))
+    plan = _SECTION_PLANS.get(shape, _UNKNOWN)
+    if plan is _UNKNOWN:
+        plan = _section_plan(shape)
+    if plan is None:
+        return None
+    every = [*chain.from_iterable(map(dict.values, section.values())), None]
+    values, stderrs = plan.values(every), plan.stderrs(every)
+    try:
+        stderrs = tuple(map(_NOT_AVAILABLE.get, stderrs, stderrs))
+    except TypeError:  # an unhashable stderr (a list)
+        return None
+    # a sum is finite only if every term is (one that overflows is read block by block)
+    if not (set(map(type, values)) <= _FLOAT and set(map(type, stderrs)) <= _FLOAT_OR_NONE
+            and math.isfinite(sum(values) + sum(filter(None, stderrs)))):
+        return None
+    tasks = plan.tasks(tuple(section))
+    rows = zip(tasks, plan.metrics, plan.filters, values, stderrs, map(n_samples.get, tasks), strict=True)
+    return list(map(tuple.__new__, repeat(ScoreRow), rows))
+
+
+_UNKNOWN: Any = object()
+
+
+def _section_plan(shape: tuple[tuple, ...]) -> _SectionPlan | None:
+    """The plan for a section whose blocks have these keys: each block's ``_plan``, its keys placed among all
+    the blocks' values; None where a block has none, or for fewer than two rows (an itemgetter of one place
+    returns no tuple)."""
+    tasks: list[int] = []
+    values: list[int] = []
+    stderrs: list[int] = []
+    metrics: list[str] = []
+    filters: list[str] = []
+    start = 0
+    section_plan = None
+    for position, keys in enumerate(shape):
+        plan = _PLANS[keys] if keys in _PLANS else _plan(keys)
+        if plan is None:
+            break
+        place = {key: start + offset for offset, key in enumerate(keys)}
+        for metric, filter_name, value_key, stderr_key in plan:
+            tasks.append(position)
+            values.append(place[value_key])
+            stderrs.append(-1 if stderr_key is None else place[stderr_key])
+            metrics.append(metric)
+            filters.append(filter_name)
+        start += len(keys)
+    else:
+        if len(tasks) >= 2:
+            section_plan = _SectionPlan(itemgetter(*tasks), itemgetter(*values), itemgetter(*stderrs),
+                                        tuple(metrics), tuple(filters))
+    if len(_SECTION_PLANS) < 1_000:  # a key holds every key of a section
+        _SECTION_PLANS[shape] = section_plan
+    return section_plan
 
 
 def _number(value: Any, key: str, source: str, field: str) -> float | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from itertools import repeat
 
 import orjson
 
@@ -79,11 +80,13 @@ def run_rows(parsed: ParsedResults, load: Load, *, run_id: str, origin: str, sou
     # cheaper than RunScoreRow(...)
     rows = [*parsed.scores, *scored.aggregate_rows] if scored else parsed.scores  # formats.ScoreRow: task, ...
     normalized = scored.normalized_by_row if scored else {}
-    if scored and len(normalized) == len(rows):
+    if scored and rows and len(normalized) == len(rows):
         # no two rows share a (task, metric, filter), and normalized_by_row holds them in the rows' order (the
-        # parsed rows', then the rebuilt ones': see score_run)
-        load.scores += [new(RunScoreRow, (run_id, benchmark_get(s[0]), *s, value))
-                        for s, value in zip(rows, normalized.values(), strict=True)]
+        # parsed rows', then the rebuilt ones': see score_run); the rows' columns joined in C, not row by row
+        tasks, metrics, filters, values, stderrs, counts = zip(*rows, strict=True)
+        load.scores += map(new, repeat(RunScoreRow), zip(
+            repeat(run_id), map(benchmark_get, tasks), tasks, metrics, filters, values, stderrs, counts,
+            normalized.values(), strict=False))
     else:
         seen: set[tuple[str, str, str]] = set()
         normalized_get, add, append = normalized.get, seen.add, load.scores.append
@@ -137,4 +140,3 @@ def _scored_stderrs(parsed: ParsedResults, suite: Suite, scored: RunScores,
                 raise FormatError(source_file, f"results.{task}", f"{metric}_stderr: expected a standard error "
                                                                   f"from 0 to 1, got {stderr!r}")
     return stderr_of
-
