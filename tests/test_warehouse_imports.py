@@ -166,10 +166,10 @@ def test_a_pooled_reimport_loads_only_the_new_files(tmp_path, monkeypatch):
     with Writer(home) as w:
         assert len(w.import_results(old).loaded) == 8
     with Writer(home) as w:
-        report = w.import_results([*old[:6], new[0], copy, old[6], new[1], bad, old[7], *new[2:]])
-    assert sorted(report.unchanged) == sorted(map(str, [*old, copy]))
+        report = w.import_results([*old[:6], new[0], copy, old[6], new[1], bad, old[7], *new[2:], new[3]])
+    assert sorted(report.unchanged) == sorted(map(str, [*old, copy, new[3]]))  # new[3] named twice: loaded once
     assert sorted(report.loaded) == sorted(map(str, new))
-    assert len(report.errors) == 1 and "bad.json" in report.errors[0] and report.rows_read == 14
+    assert len(report.errors) == 1 and "bad.json" in report.errors[0] and report.rows_read == 15
     assert table(home, "SELECT count(*), count(DISTINCT model_id) FROM runs") == [(12, 12)]
     assert table(home, "SELECT count(*) FROM ingested_files") == [(12,)]
 

@@ -231,12 +231,12 @@ class ResultsImport:
                 elif frames is not None:
                     parts.append(frames)
         seen = self.writer.seen_among(list({o.sha for o in outcomes if o.sha is not None}))
-        first: dict[str, Path] = {}  # content sha -> the batch's first file of that content
+        first: dict[str, int] = {}  # content sha -> the batch's first file of that content (its place)
         copies: dict[str, list[Path]] = {}  # content sha -> the batch's other files of that content
         keep: list[bool] = []  # for each loaded file: whether to insert it
         bad: list[tuple[Path, str, str]] = []
         self.screening = self.screening or sum(o.sha in seen for o in outcomes) > SCREEN_SHARE * len(outcomes)
-        for path, (sha, error) in zip(paths, outcomes, strict=True):
+        for place, (path, (sha, error)) in enumerate(zip(paths, outcomes, strict=True)):
             if sha is None:  # unreadable
                 self.report.errors.append(error)
                 self.report.failed.append(str(path))
@@ -248,11 +248,11 @@ class ResultsImport:
             elif sha in first:  # its twin decides: unchanged if it loads, quarantined if not
                 copies.setdefault(sha, []).append(path)
             else:
-                first[sha] = path
+                first[sha] = place
                 if error is not None:
                     bad.append((path, sha, error))
             if error is None:
-                keep.append(sha not in seen and first[sha] is path)
+                keep.append(sha not in seen and first[sha] == place)
         parts = select(parts, keep)
         good = files_of(parts)
         refused = commit_isolating(self.writer, parts)
