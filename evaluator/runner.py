@@ -19,6 +19,7 @@ from pathlib import Path
 from core.settings import Config
 from core.vocabulary import PRECISIONS
 from evaluator.checks import SubmissionProblem, check_no_remote_code
+from evaluator.gguf_loading import cache_tensor_name_maps
 from evaluator.requests import Request
 from evaluator.sources import open_source
 
@@ -75,6 +76,7 @@ def _load_weights(folder: Path, precision: str, gguf_file: str | None, dev: str)
 
     common = {"trust_remote_code": False}
     if precision == "gguf":
+        cache_tensor_name_maps()
         model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf_file, dtype=torch.float32, **common)
         return model.to(dev)
     if precision in BNB_PRECISIONS:
