@@ -19,7 +19,7 @@ from pathlib import Path
 from core.settings import Config
 from core.vocabulary import PRECISIONS
 from evaluator.checks import SubmissionProblem, check_no_remote_code
-from evaluator.gguf_loading import cache_tensor_name_maps
+from evaluator.gguf_loading import fast_gguf_loading
 from evaluator.requests import Request
 from evaluator.sources import open_source
 
@@ -76,7 +76,7 @@ def _load_weights(folder: Path, precision: str, gguf_file: str | None, dev: str)
 
     common = {"trust_remote_code": False}
     if precision == "gguf":
-        cache_tensor_name_maps()
+        fast_gguf_loading()
         model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf_file, dtype=torch.float32, **common)
         return model.to(dev)
     if precision in BNB_PRECISIONS:
@@ -114,6 +114,7 @@ def _load_tokenizer(folders: list[Path], gguf_file: str | None):
     from transformers import AutoTokenizer
 
     if gguf_file:
+        fast_gguf_loading()
         # Read from a folder holding the GGUF alone: beside a tokenizer_config.json, transformers
         # builds the GGUF's vocabulary but drops its special tokens (eos/bos/pad become None).
         with tempfile.TemporaryDirectory() as alone:
