@@ -19,7 +19,7 @@ from pathlib import Path
 from core.settings import Config
 from core.vocabulary import PRECISIONS
 from evaluator.checks import SubmissionProblem, check_no_remote_code
-from evaluator.gguf_loading import fast_gguf_loading
+from evaluator.gguf_loading import gguf_loading
 from evaluator.requests import Request
 from evaluator.sources import open_source
 
@@ -76,7 +76,6 @@ def _load_weights(folder: Path, precision: str, gguf_file: str | None, dev: str)
 
     common = {"trust_remote_code": False}
     if precision == "gguf":
-        fast_gguf_loading()
         model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf_file, dtype=torch.float32, **common)
         return model.to(dev)
     if precision in BNB_PRECISIONS:
@@ -114,7 +113,6 @@ def _load_tokenizer(folders: list[Path], gguf_file: str | None):
     from transformers import AutoTokenizer
 
     if gguf_file:
-        fast_gguf_loading()
         # Read from a folder holding the GGUF alone: beside a tokenizer_config.json, transformers
         # builds the GGUF's vocabulary but drops its special tokens (eos/bos/pad become None).
         with tempfile.TemporaryDirectory() as alone:
@@ -140,24 +138,25 @@ def load_model(folder: Path, req: Request, base_folder: Path | None = None):
     if req.precision not in PRECISIONS:
         raise SubmissionProblem(f"precision {req.precision!r} is not one this worker can load")
     try:
-        if req.weight_type == "Adapter":
-            if base_folder is None:
-                raise SubmissionProblem("an Adapter needs its base model")
-            if req.precision == "gguf":
-                raise SubmissionProblem("an Adapter cannot be applied to a GGUF base: choose a float or bitsandbytes precision")
-            from peft import PeftModel
+        with gguf_loading() if req.precision == "gguf" else contextlib.nullcontext():
+            if req.weight_type == "Adapter":
+                if base_folder is None:
+                    raise SubmissionProblem("an Adapter needs its base model")
+                if req.precision == "gguf":
+                    raise SubmissionProblem("an Adapter cannot be applied to a GGUF base: choose a float or bitsandbytes precision")
+                from peft import PeftModel
 
-            base = _load_weights(base_folder, req.precision, None, dev)
-            model = PeftModel.from_pretrained(base, folder, is_trainable=False).merge_and_unload()
-            tokenizer = _load_tokenizer([folder, base_folder], None)
-        else:
-            gguf = (req.gguf_file or next(p.name for p in sorted(folder.glob("*.gguf")))) if req.precision == "gguf" else None
-            model = _load_weights(folder, req.precision, gguf, dev)
-            tokenizer = _load_tokenizer([folder], gguf)
+                base = _load_weights(base_folder, req.precision, None, dev)
+                model = PeftModel.from_pretrained(base, folder, is_trainable=False).merge_and_unload()
+                tokenizer = _load_tokenizer([folder, base_folder], None)
+            else:
+                gguf = (req.gguf_file or next(p.name for p in sorted(folder.glob("*.gguf")))) if req.precision == "gguf" else None
+                model = _load_weights(folder, req.precision, gguf, dev)
+                tokenizer = _load_tokenizer([folder], gguf)
+            model.eval()
+            loaded = loaded_facts(model, folder / gguf if gguf else None, req)
     except (OSError, ValueError, KeyError, StopIteration) as exc:
         raise SubmissionProblem(f"the model does not load in {req.precision}: {exc}") from exc
-    model.eval()
-    loaded = loaded_facts(model, folder / gguf if gguf else None, req)
     if req.precision in FLOAT_PRECISIONS and loaded["dtype"] != req.precision:
         raise RuntimeError(f"asked for {req.precision}, the model loaded in {loaded['dtype']}")
     if req.precision in BNB_PRECISIONS and not loaded["quantized_modules"]:

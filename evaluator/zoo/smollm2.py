@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from evaluator.gguf_loading import fast_gguf_loading
+from evaluator.gguf_loading import gguf_loading
 from evaluator.zoo.git_repo import commit_all, commit_history, init_repo, run_git
 from evaluator.zoo.model_card import model_card
 
@@ -59,14 +59,14 @@ def convert_smollm2(dest: Path) -> list[str]:
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     gguf = smollm2_gguf_path()
-    fast_gguf_loading()
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(
-        gguf.parent,
-        gguf_file=gguf.name,
-        dtype=torch.bfloat16,
-        quantization_config=GgufConfig(dequantize=True),
-    )
+    with gguf_loading():
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(
+            gguf.parent,
+            gguf_file=gguf.name,
+            dtype=torch.bfloat16,
+            quantization_config=GgufConfig(dequantize=True),
+        )
     work = dest.with_name(dest.name + ".partial")
     if work.exists():
         shutil.rmtree(work)
