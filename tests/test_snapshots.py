@@ -136,3 +136,20 @@ def test_a_change_of_thousands_of_models_reaches_every_snapshot_with_its_indexes
     assert tables(current_snapshot(home)) == tables(home / "warehouse.duckdb")
     page = queries.rankings(home, suite="leaderboard", limit=5)
     assert page["license"].to_list() == ["apache-2.0"] * 5
+
+
+def test_snapshots_made_before_a_schema_change_are_copied_not_caught_up(tmp_path):
+    """An upgrade whose migration changes a table's columns (0009 took a column out of ``runs``): the older
+    snapshots keep the old columns, so the publishes after it copy the warehouse instead of failing."""
+    home = tmp_path / "home"
+    for i in range(3):  # older snapshots, with the schema of their day
+        with Writer(home) as w:
+            w.upsert_model(f"org/model-{i}")
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:  # as a migration would, between two sessions
+        con.execute("ALTER TABLE models ADD COLUMN note VARCHAR")
+    for i in range(3, 6):
+        with Writer(home) as w:
+            w.upsert_model(f"org/model-{i}")
+    assert tables(current_snapshot(home)) == tables(home / "warehouse.duckdb")
+    with reader(home).pinned() as cur:
+        assert cur.sql("SELECT count(*) FROM models").fetchall() == [(6,)]

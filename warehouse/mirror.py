@@ -188,8 +188,8 @@ def catch_up(con, target: Path, since: int, version: int) -> bool:
     try:
         state = dict(con.execute(f"SELECT table_name, rows FROM snap.{STATE}").fetchall()) \
             if STATE in _tables(con, "snap") else None
-        if state is None or state.get("", -1) != since:
-            return False
+        if state is None or state.get("", -1) != since or _changed_columns(con):
+            return False  # not made by this scheme, or before a migration changed a table's columns
         changes: dict[str, dict[str, set]] = {}
         for table, kind, key in con.execute(f"SELECT table_name, kind, key FROM {LOG} WHERE version > ? "
                                             "AND kind <> 'publish'", [since]).fetchall():
@@ -340,6 +340,18 @@ def verify(con) -> None:
         snap = con.execute(f"SELECT count(*), sum(hash(t)) FROM (SELECT * FROM snap.{table}) t").fetchall()[0]
         if main != snap:
             raise AssertionError(f"snapshot out of date: table {table}: warehouse {main}, snapshot {snap}")
+
+
+def _changed_columns(con) -> bool:
+    """Whether a table of both the warehouse and the attached snapshot ``snap`` has other columns (names, types,
+    order) in one than in the other: a migration changed it after the snapshot was made."""
+    main = con.execute("SELECT current_database()").fetchall()[0][0]
+    columns: dict[str, dict[str, list[tuple[str, str]]]] = {main: {}, "snap": {}}
+    for db, table, column, kind in con.execute(
+            "SELECT database_name, table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE database_name IN (?, 'snap') ORDER BY table_name, column_index", [main]).fetchall():
+        columns[db].setdefault(table, []).append((column, kind))
+    return any(columns[main][t] != columns["snap"][t] for t in columns[main].keys() & columns["snap"].keys())
 
 
 def _tables(con, database: str | None) -> set[str]:
