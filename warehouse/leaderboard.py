@@ -66,9 +66,9 @@ def benchmark_fields(key: str) -> list[str]:
     return [key, f"{key}_raw", f"{key}_stderr"]
 
 
-def _runs_wide_sql(runs: str = "runs", scores: str = "benchmark_scores", intervals: str = "run_intervals") -> str:
-    """One runs_wide row per run of ``runs``, its benchmark columns pivoted from ``scores``, and its average's
-    95% interval (``ci_low``, ``ci_high``) from ``intervals``."""
+def _runs_wide_sql() -> str:
+    """One runs_wide row per run, its benchmark columns pivoted from ``benchmark_scores``, and its average's
+    95% interval (``ci_low``, ``ci_high``) from ``run_intervals`` (a full rebuild; ``append_runs`` adds new runs')."""
     pivots = ",\n        ".join(
         f"max(b.normalized) FILTER (WHERE b.benchmark = '{k}') AS \"{k}\", "
         f"max(b.raw) FILTER (WHERE b.benchmark = '{k}') AS \"{k}_raw\", "
@@ -76,10 +76,10 @@ def _runs_wide_sql(runs: str = "runs", scores: str = "benchmark_scores", interva
         for k in benchmark_keys()
     )
     return f"""
-    WITH wide AS (SELECT b.run_id, {pivots} FROM {scores} b GROUP BY b.run_id),
-    ci AS (SELECT run_id, ci_low, ci_high FROM {intervals} WHERE benchmark = 'average')
+    WITH wide AS (SELECT b.run_id, {pivots} FROM benchmark_scores b GROUP BY b.run_id),
+    ci AS (SELECT run_id, ci_low, ci_high FROM run_intervals WHERE benchmark = 'average')
     SELECT {RUN_FIELDS}, ci.ci_low, ci.ci_high, wide.* EXCLUDE (run_id)
-    FROM {runs} r LEFT JOIN wide USING (run_id) LEFT JOIN ci USING (run_id)
+    FROM runs r LEFT JOIN wide USING (run_id) LEFT JOIN ci USING (run_id)
     """
 
 

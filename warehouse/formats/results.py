@@ -35,7 +35,6 @@ def parse_results(path_or_dict: str | Path | dict, source_file: str | None = Non
     return parse_lm_eval(data, source)
 
 
-
 def _names_lighteval_task(results: dict) -> bool:
     """Whether a task name holds "|" (lighteval's ``harness|arc:challenge|25``)."""
     try:

@@ -98,12 +98,6 @@ class FileReader:
                 size += read
 
 
-def file_stamp(path: Path) -> tuple[int, int]:
-    """(size, modification time): what tells that a file changed since it was read."""
-    st = os.stat(path)
-    return st.st_size, st.st_mtime_ns
-
-
 def raw_file_name(sha: str) -> str:
     """Where a results file is kept, relative to LLMBOARD_HOME (see ``db.raw_path``)."""
     return f"raw/{sha[:2]}/{sha}.json"
